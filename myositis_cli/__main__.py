@@ -1,0 +1,5 @@
+"""``python -m myositis_cli``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,894 @@
+"""Conditions: the closed vocabulary in which the pathway asks about a patient.
+
+A condition is YAML data, never code. Its forms:
+
+``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``
+    combinators;
+``{fact: NAME}``
+    a named condition from the pathway's ``facts`` (juvenile, refractory...);
+``{field: PATH, OP: OPERAND}``
+    a test on one profile field, ``PATH`` dotted as in the profile
+    (``safety.pregnancy``), ``OP`` one of the operators in ``OPERATORS``;
+``{history: {therapy: [...], outcome: [...], adequate: BOOL, current: BOOL}}``
+    some recorded history entry matches every test given;
+``{current: [THERAPY, ...]}``
+    the patient currently takes one of these therapies.
+
+Every condition is compiled when the pathway is loaded, so an unknown field,
+operator, value, fact or therapy is an error with its location then, never
+a surprise while walking.
+
+Evaluation is three-valued. A test on an absent field is *unknown* (``None``),
+never false: the profile's absence means "not known". Each result also
+carries the JSON pointers of the absent fields that could change it, which
+become the record's ``missing`` list. Two leaf modifiers say what absence
+means where the pathway knows better:
+
+``if_absent: true|false``
+    assume this answer when the field is absent; the field is still listed
+    as missing (the assumption is visible);
+``not_asked_when: CONDITION``
+    when the field is absent and this holds, the answer is false and nothing
+    is missing (pregnancy status is not asked of a male patient).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .validation import Problem, did_you_mean, join_pointer
+
+Truth = bool | None
+Result = tuple[Truth, frozenset[str]]
+EMPTY: Final[frozenset[str]] = frozenset()
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ABSENT: Final = _Sentinel("ABSENT")
+"""The profile does not record this field."""
+
+UNASSIGNED: Final = _Sentinel("UNASSIGNED")
+"""Used by the linter's search: the field has not been decided yet."""
+
+NOT_KNOWN: Final = "unknown"
+"""A profile value (sex, hepatitis B, tuberculosis, TPMT) that means "not known":
+conditions read it exactly as an absent field."""
+
+
+# --------------------------------------------------------------------------
+# Fields: what a condition may ask about, read from the profile schema.
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One profile field a condition can test."""
+
+    path: str  # dotted: safety.pregnancy
+    pointer: str  # /safety/pregnancy
+    title: str
+    kind: str  # enum | boolean | number | integer | string | list | object
+    values: tuple[Any, ...] = ()  # enum values, or item values of a list field
+    minimum: float | None = None
+    maximum: float | None = None
+    order: int = 0
+
+
+def fields_from_schema(schema: Mapping[str, Any]) -> dict[str, FieldSpec]:
+    """Every testable field of the profile schema, in schema order."""
+    found: dict[str, FieldSpec] = {}
+
+    def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = schema
+            for part in ref[2:].split("/"):
+                target = target[part]
+            merged = dict(target)
+            merged.update({k: v for k, v in node.items() if k != "$ref"})
+            return merged
+        return node
+
+    def walk(props: Mapping[str, Any], prefix: list[str]) -> None:
+        for name, raw in props.items():
+            sub = resolve(raw)
+            parts = [*prefix, name]
+            path = ".".join(parts)
+            title = str(sub.get("title", name.replace("_", " ")))
+            kind, values = _kind(sub, resolve)
+            if path == "history":
+                kind = "history"
+            found[path] = FieldSpec(
+                path,
+                join_pointer(parts),
+                title,
+                kind,
+                values,
+                sub.get("minimum"),
+                sub.get("maximum"),
+                len(found),
+            )
+            if kind == "object":
+                walk(sub.get("properties", {}), parts)
+
+    walk(schema.get("properties", {}), [])
+    return found
+
+
+def _kind(
+    sub: Mapping[str, Any], resolve: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+) -> tuple[str, tuple[Any, ...]]:
+    if "enum" in sub:
+        return "enum", tuple(sub["enum"])
+    if "const" in sub:
+        return "enum", (sub["const"],)
+    kind = sub.get("type")
+    if kind == "array":
+        items = resolve(sub.get("items", {}))
+        return "list", tuple(items.get("enum", ()))
+    if kind in ("boolean", "number", "integer", "string", "object"):
+        return str(kind), ()
+    return "string", ()
+
+
+# --------------------------------------------------------------------------
+# The evaluation context.
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One history entry as conditions see it (therapy already resolved to an id)."""
+
+    index: int
+    therapy: str
+    months: float | None
+    outcome: str | None
+    current: bool
+
+
+class Context:
+    """What conditions read: one patient's fields, history, and the named facts."""
+
+    __slots__ = (
+        "_facts",
+        "_memo",
+        "adequate_months",
+        "current",
+        "has_history",
+        "history",
+        "unknown_months_adequate",
+        "values",
+    )
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        history: tuple[HistoryItem, ...],
+        has_history: bool,
+        facts: Mapping[str, Condition],
+        adequate_months: float,
+        unknown_months_adequate: bool,
+        current: Mapping[str, Result] | None = None,
+    ) -> None:
+        self.values = values
+        self.history = history
+        self.has_history = has_history
+        self._facts = facts
+        self._memo: dict[str, Result] = {}
+        self.adequate_months = adequate_months
+        self.unknown_months_adequate = unknown_months_adequate
+        self.current: Mapping[str, Result] = current or {}
+
+    def value(self, path: str) -> Any:
+        return self.values.get(path, ABSENT)
+
+    def fact(self, name: str) -> Result:
+        result = self._memo.get(name)
+        if result is None:
+            result = self._memo[name] = self._facts[name].evaluate(self)
+        return result
+
+
+# --------------------------------------------------------------------------
+# Compiled conditions.
+
+
+class Condition:
+    """A compiled condition: evaluate it, say it in words, list what it reads."""
+
+    __slots__ = ()
+
+    def evaluate(self, ctx: Context) -> Result:
+        raise NotImplementedError
+
+    def words(self) -> str:
+        raise NotImplementedError
+
+    def children(self) -> tuple[Condition, ...]:
+        return ()
+
+    def walk(self) -> Iterator[Condition]:
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+
+class Always(Condition):
+    __slots__ = ()
+
+    def evaluate(self, ctx: Context) -> Result:
+        return True, EMPTY
+
+    def words(self) -> str:
+        return "always"
+
+
+class All(Condition):
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Condition, ...]) -> None:
+        self.items = items
+
+    def evaluate(self, ctx: Context) -> Result:
+        results = []
+        for item in self.items:
+            value, missing = item.evaluate(ctx)
+            if value is False and not missing:
+                return False, EMPTY  # decided: nothing else could change it
+            results.append((value, missing))
+        if any(v is False for v, _ in results):
+            value_out: Truth = False
+        elif any(v is None for v, _ in results):
+            value_out = None
+        else:
+            value_out = True
+        return value_out, _union(results)
+
+    def words(self) -> str:
+        return " and ".join(_grouped(item) for item in self.items)
+
+    def children(self) -> tuple[Condition, ...]:
+        return self.items
+
+
+class AnyOf(Condition):
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Condition, ...]) -> None:
+        self.items = items
+
+    def evaluate(self, ctx: Context) -> Result:
+        results = []
+        for item in self.items:
+            value, missing = item.evaluate(ctx)
+            if value is True and not missing:
+                return True, EMPTY
+            results.append((value, missing))
+        if any(v is True for v, _ in results):
+            value_out: Truth = True
+        elif any(v is None for v, _ in results):
+            value_out = None
+        else:
+            value_out = False
+        return value_out, _union(results)
+
+    def words(self) -> str:
+        return " or ".join(_grouped(item) for item in self.items)
+
+    def children(self) -> tuple[Condition, ...]:
+        return self.items
+
+
+class Not(Condition):
+    __slots__ = ("item",)
+
+    def __init__(self, item: Condition) -> None:
+        self.item = item
+
+    def evaluate(self, ctx: Context) -> Result:
+        value, missing = self.item.evaluate(ctx)
+        return (None if value is None else not value), missing
+
+    def words(self) -> str:
+        inner = self.item
+        if isinstance(inner, Leaf):
+            return inner.words(negated=True)
+        return f"not {_grouped(inner)}"
+
+    def children(self) -> tuple[Condition, ...]:
+        return (self.item,)
+
+
+class FactRef(Condition):
+    __slots__ = ("name", "title")
+
+    def __init__(self, name: str, title: str) -> None:
+        self.name = name
+        self.title = title
+
+    def evaluate(self, ctx: Context) -> Result:
+        return ctx.fact(self.name)
+
+    def words(self) -> str:
+        return self.title
+
+
+def _union(results: list[Result]) -> frozenset[str]:
+    missing = [m for _, m in results if m]
+    if not missing:
+        return EMPTY
+    if len(missing) == 1:
+        return missing[0]
+    return frozenset().union(*missing)
+
+
+def _grouped(item: Condition) -> str:
+    text = item.words()
+    return f"({text})" if isinstance(item, (All, AnyOf)) and len(item.items) > 1 else text
+
+
+# Leaf operators: name -> (test, words, kinds it applies to, operand shape).
+def _op_equals(value: Any, operand: Any) -> bool:
+    return bool(value == operand) and isinstance(value, bool) == isinstance(operand, bool)
+
+
+def _op_in(value: Any, operand: frozenset[Any]) -> bool:
+    return value in operand
+
+
+def _op_contains(value: Any, operand: Any) -> bool:
+    return operand in value
+
+
+def _op_contains_any(value: Any, operand: frozenset[Any]) -> bool:
+    return any(v in operand for v in value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    test: Callable[[Any, Any], bool]
+    kinds: frozenset[str]
+    operand: str  # value | values | number | boolean
+    words: str
+    negated_words: str
+
+
+OPERATORS: Final[dict[str, Operator]] = {
+    op.name: op
+    for op in (
+        Operator(
+            "equals",
+            _op_equals,
+            frozenset({"enum", "boolean", "number", "integer", "string"}),
+            "value",
+            "is {}",
+            "is not {}",
+        ),
+        Operator(
+            "in",
+            _op_in,
+            frozenset({"enum", "string", "number", "integer"}),
+            "values",
+            "is {}",
+            "is not {}",
+        ),
+        Operator(
+            "contains",
+            _op_contains,
+            frozenset({"list"}),
+            "value",
+            "includes {}",
+            "does not include {}",
+        ),
+        Operator(
+            "contains_any",
+            _op_contains_any,
+            frozenset({"list"}),
+            "values",
+            "includes {}",
+            "includes none of {}",
+        ),
+        Operator(
+            "at_least",
+            lambda v, n: _number(v) and v >= n,
+            frozenset({"number", "integer"}),
+            "number",
+            "is at least {}",
+            "is below {}",
+        ),
+        Operator(
+            "at_most",
+            lambda v, n: _number(v) and v <= n,
+            frozenset({"number", "integer"}),
+            "number",
+            "is at most {}",
+            "is above {}",
+        ),
+        Operator(
+            "less_than",
+            lambda v, n: _number(v) and v < n,
+            frozenset({"number", "integer"}),
+            "number",
+            "is below {}",
+            "is at least {}",
+        ),
+        Operator(
+            "more_than",
+            lambda v, n: _number(v) and v > n,
+            frozenset({"number", "integer"}),
+            "number",
+            "is above {}",
+            "is at most {}",
+        ),
+    )
+}
+LEAF_KEYS: Final = frozenset({"field", "if_absent", "not_asked_when", "present", *OPERATORS})
+
+
+class Leaf(Condition):
+    __slots__ = ("field", "if_absent", "missing", "not_asked_when", "op", "operand", "spec")
+
+    def __init__(
+        self,
+        spec: FieldSpec,
+        op: Operator,
+        operand: Any,
+        if_absent: bool | None,
+        not_asked_when: Condition | None,
+    ) -> None:
+        self.spec = spec
+        self.field = spec.path
+        self.op = op
+        self.operand = frozenset(operand) if op.operand == "values" else operand
+        self.if_absent = if_absent
+        self.not_asked_when = not_asked_when
+        self.missing = frozenset({spec.pointer})
+
+    def evaluate(self, ctx: Context) -> Result:
+        value = ctx.values.get(self.field, ABSENT)
+        if value is ABSENT:
+            return self._absent(ctx)
+        if value is UNASSIGNED:
+            return None, EMPTY
+        return self.op.test(value, self.operand), EMPTY
+
+    def _absent(self, ctx: Context) -> Result:
+        if self.not_asked_when is not None:
+            asked, asked_missing = self.not_asked_when.evaluate(ctx)
+            if asked is True and not asked_missing:
+                return False, EMPTY
+            if self.if_absent is None:
+                return None, self.missing | asked_missing
+        if self.if_absent is not None:
+            return self.if_absent, self.missing
+        return None, self.missing
+
+    def words(self, negated: bool = False) -> str:
+        template = self.op.negated_words if negated else self.op.words
+        text = f"{self.spec.title} {template.format(_operand_words(self.operand, self.op))}"
+        if self.if_absent is not None:
+            text += f" (assumed {'so' if self.if_absent != negated else 'not'} when not recorded)"
+        return text
+
+    def children(self) -> tuple[Condition, ...]:
+        return (self.not_asked_when,) if self.not_asked_when is not None else ()
+
+
+class Present(Condition):
+    """``{field: X, present: true|false}``: never unknown, but absence is reported."""
+
+    __slots__ = ("field", "missing", "spec", "want")
+
+    def __init__(self, spec: FieldSpec, want: bool) -> None:
+        self.spec = spec
+        self.field = spec.path
+        self.want = want
+        self.missing = frozenset({spec.pointer})
+
+    def evaluate(self, ctx: Context) -> Result:
+        value = ctx.values.get(self.field, ABSENT)
+        if value is UNASSIGNED:
+            return None, EMPTY
+        if value is ABSENT:
+            return (not self.want), self.missing
+        return self.want, EMPTY
+
+    def words(self, negated: bool = False) -> str:
+        recorded = self.want != negated
+        return f"{self.spec.title} is {'recorded' if recorded else 'not recorded'}"
+
+
+class HistoryMatch(Condition):
+    """Some recorded history entry matches every given test."""
+
+    __slots__ = ("adequate", "current", "outcomes", "therapies", "therapy_names")
+
+    def __init__(
+        self,
+        therapies: frozenset[str] | None,
+        therapy_names: tuple[str, ...],
+        outcomes: frozenset[str] | None,
+        adequate: bool | None,
+        current: bool | None,
+    ) -> None:
+        self.therapies = therapies
+        self.therapy_names = therapy_names
+        self.outcomes = outcomes
+        self.adequate = adequate
+        self.current = current
+
+    def entry(self, item: HistoryItem, ctx: Context) -> Result:
+        if self.therapies is not None and item.therapy not in self.therapies:
+            return False, EMPTY
+        if self.outcomes is not None and item.outcome not in self.outcomes:
+            return False, EMPTY
+        if self.current is not None and item.current != self.current:
+            return False, EMPTY
+        if self.adequate is not None:
+            if item.months is None:
+                missing = frozenset({f"/history/{item.index}/months"})
+                if ctx.unknown_months_adequate:
+                    return self.adequate, missing
+                return None, missing
+            if (item.months >= ctx.adequate_months) != self.adequate:
+                return False, EMPTY
+        return True, EMPTY
+
+    def matching(self, ctx: Context) -> list[HistoryItem]:
+        return [item for item in ctx.history if self.entry(item, ctx)[0] is True]
+
+    def evaluate(self, ctx: Context) -> Result:
+        if ctx.history is UNASSIGNED:  # type: ignore[comparison-overlap]
+            return None, EMPTY
+        if not ctx.has_history:
+            return False, _HISTORY_MISSING
+        results = [self.entry(item, ctx) for item in ctx.history]
+        for value, missing in results:
+            if value is True and not missing:
+                return True, EMPTY
+        missing_all = _union(results)
+        if any(v is True for v, _ in results):
+            return True, missing_all
+        if any(v is None for v, _ in results):
+            return None, missing_all
+        return False, missing_all
+
+    def words(self, negated: bool = False) -> str:
+        parts = []
+        if self.therapy_names:
+            parts.append(" or ".join(self.therapy_names))
+        else:
+            parts.append("any therapy")
+        if self.outcomes:
+            parts.append("with " + " or ".join(sorted(o.replace("_", " ") for o in self.outcomes)))
+        if self.adequate is True:
+            parts.append("after an adequate trial")
+        elif self.adequate is False:
+            parts.append("after a trial shorter than adequate")
+        if self.current is True:
+            parts.append("still taken")
+        elif self.current is False:
+            parts.append("since stopped")
+        text = "history records " + " ".join(parts)
+        return f"not ({text})" if negated else text
+
+
+_HISTORY_MISSING: Final = frozenset({"/history"})
+
+
+class CurrentTherapy(Condition):
+    """The patient currently takes one of these therapies."""
+
+    __slots__ = ("names", "therapies")
+
+    def __init__(self, therapies: tuple[str, ...], names: tuple[str, ...]) -> None:
+        self.therapies = therapies
+        self.names = names
+
+    def evaluate(self, ctx: Context) -> Result:
+        results = [ctx.current.get(t, (False, _HISTORY_MISSING)) for t in self.therapies]
+        for value, missing in results:
+            if value is True and not missing:
+                return True, EMPTY
+        if any(v is True for v, _ in results):
+            return True, _union(results)
+        if any(v is None for v, _ in results):
+            return None, _union(results)
+        return False, _union(results)
+
+    def words(self) -> str:
+        return "currently taking " + " or ".join(self.names)
+
+
+def _operand_words(operand: Any, op: Operator) -> str:
+    if isinstance(operand, frozenset):
+        items = sorted(operand, key=str)
+        words = [_value_words(v) for v in items]
+        if op.name == "contains_any":
+            return "any of " + ", ".join(words)
+        return words[0] if len(words) == 1 else "one of " + ", ".join(words)
+    return _value_words(operand)
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ")
+
+
+# --------------------------------------------------------------------------
+# Compiling.
+
+
+@dataclass
+class Environment:
+    """What a condition may name: fields, facts, therapies, history outcomes."""
+
+    fields: Mapping[str, FieldSpec]
+    fact_titles: Mapping[str, str]
+    therapies: Mapping[str, str]  # id -> display name
+    outcomes: tuple[str, ...]
+    problems: list[Problem] = field(default_factory=list)
+    facts_used: set[str] = field(default_factory=set)
+
+    def error(self, rule: str, message: str, pointer: str) -> None:
+        self.problems.append(Problem("pathway", message, pointer, rule=rule))
+
+
+def compile_condition(raw: Any, pointer: str, env: Environment) -> Condition:
+    """Compile YAML data into a Condition, recording problems in ``env``.
+
+    Compiling never raises for a mistake in the data: it records a located
+    problem and returns ``Always()`` in its place, so that one pass reports
+    every mistake of a pathway.
+    """
+    if not isinstance(raw, dict):
+        env.error(
+            "bad-condition", f"a condition must be a mapping, got {type(raw).__name__}", pointer
+        )
+        return Always()
+    keys = set(raw)
+    if "all" in raw or "any" in raw:
+        name = "all" if "all" in raw else "any"
+        if len(keys) != 1:
+            env.error(
+                "bad-condition",
+                f"'{name}' must stand alone in its mapping; found also {sorted(keys - {name})}",
+                pointer,
+            )
+        items = raw[name]
+        if not isinstance(items, list) or not items:
+            env.error(
+                "bad-condition",
+                f"'{name}' takes a non-empty list of conditions",
+                f"{pointer}/{name}",
+            )
+            return Always()
+        compiled = tuple(
+            compile_condition(x, f"{pointer}/{name}/{i}", env) for i, x in enumerate(items)
+        )
+        return All(compiled) if name == "all" else AnyOf(compiled)
+    if "not" in raw:
+        if len(keys) != 1:
+            env.error(
+                "bad-condition",
+                f"'not' must stand alone in its mapping; found also {sorted(keys - {'not'})}",
+                pointer,
+            )
+        return Not(compile_condition(raw["not"], f"{pointer}/not", env))
+    if "fact" in raw:
+        name = raw["fact"]
+        if len(keys) != 1:
+            env.error(
+                "bad-condition",
+                f"'fact' must stand alone in its mapping; found also {sorted(keys - {'fact'})}",
+                pointer,
+            )
+        if name not in env.fact_titles:
+            guess = did_you_mean(str(name), env.fact_titles)
+            env.error(
+                "unknown-fact",
+                f"unknown fact '{name}'" + (f" (did you mean {guess}?)" if guess else ""),
+                f"{pointer}/fact",
+            )
+            return Always()
+        env.facts_used.add(name)
+        return FactRef(name, env.fact_titles[name])
+    if "history" in raw:
+        return _compile_history(raw, pointer, env)
+    if "current" in raw:
+        if len(keys) != 1:
+            env.error("bad-condition", "'current' must stand alone in its mapping", pointer)
+        ids = _therapy_list(raw["current"], f"{pointer}/current", env)
+        return CurrentTherapy(ids, tuple(env.therapies.get(t, t) for t in ids))
+    if "field" in raw:
+        return _compile_leaf(raw, pointer, env)
+    known = ["all", "any", "not", "fact", "field", "history", "current"]
+    first = next(iter(keys), "")
+    guess = did_you_mean(str(first), known)
+    env.error(
+        "unknown-operator",
+        f"unknown condition form {sorted(keys)}"
+        + (f" (did you mean {guess}?)" if guess else f"; expected one of: {', '.join(known)}"),
+        pointer,
+    )
+    return Always()
+
+
+def _compile_leaf(raw: dict[str, Any], pointer: str, env: Environment) -> Condition:
+    path = raw["field"]
+    spec = env.fields.get(path) if isinstance(path, str) else None
+    if spec is None:
+        guess = did_you_mean(str(path), env.fields)
+        env.error(
+            "unknown-field",
+            f"unknown field '{path}'" + (f" (did you mean {guess}?)" if guess else ""),
+            f"{pointer}/field",
+        )
+        return Always()
+    unknown = set(raw) - LEAF_KEYS
+    if unknown:
+        for key in sorted(unknown):
+            guess = did_you_mean(key, sorted(LEAF_KEYS - {"field"}))
+            env.error(
+                "unknown-operator",
+                f"unknown operator '{key}'" + (f" (did you mean {guess}?)" if guess else ""),
+                f"{pointer}/{key}",
+            )
+        return Always()
+    ops = [k for k in raw if k in OPERATORS or k == "present"]
+    if len(ops) != 1:
+        env.error(
+            "bad-condition",
+            f"a field test takes exactly one operator ({', '.join(['present', *OPERATORS])}); found {len(ops)}",
+            pointer,
+        )
+        return Always()
+    op_name = ops[0]
+    if op_name == "present":
+        if not isinstance(raw["present"], bool):
+            env.error("bad-condition", "'present' takes true or false", f"{pointer}/present")
+        if "if_absent" in raw or "not_asked_when" in raw:
+            env.error(
+                "bad-condition",
+                "'present' already says what absence means; drop if_absent/not_asked_when",
+                pointer,
+            )
+        return Present(spec, bool(raw["present"]))
+    op = OPERATORS[op_name]
+    if spec.kind not in op.kinds:
+        env.error(
+            "bad-value",
+            f"'{op_name}' does not apply to {spec.path} ({spec.kind})",
+            f"{pointer}/{op_name}",
+        )
+        return Always()
+    operand = _check_operand(raw[op_name], op, spec, f"{pointer}/{op_name}", env)
+    if_absent = raw.get("if_absent")
+    if if_absent is not None and not isinstance(if_absent, bool):
+        env.error("bad-condition", "'if_absent' takes true or false", f"{pointer}/if_absent")
+        if_absent = None
+    not_asked = None
+    if "not_asked_when" in raw:
+        not_asked = compile_condition(raw["not_asked_when"], f"{pointer}/not_asked_when", env)
+    return Leaf(spec, op, operand, if_absent, not_asked)
+
+
+def _check_operand(
+    operand: Any, op: Operator, spec: FieldSpec, pointer: str, env: Environment
+) -> Any:
+    if op.operand == "number":
+        if not _number(operand):
+            env.error("bad-value", f"'{op.name}' takes a number, got {operand!r}", pointer)
+            return 0
+        return operand
+    values = operand if op.operand == "values" else [operand]
+    if op.operand == "values" and (not isinstance(operand, list) or not operand):
+        env.error("bad-condition", f"'{op.name}' takes a non-empty list", pointer)
+        return []
+    allowed = spec.values
+    for i, value in enumerate(values):
+        where = f"{pointer}/{i}" if op.operand == "values" else pointer
+        if value == NOT_KNOWN and value in allowed:
+            env.error(
+                "bad-value",
+                f"'{NOT_KNOWN}' is read as not recorded, so this test can never hold; "
+                "say what absence means with if_absent instead",
+                where,
+            )
+        elif allowed and value not in allowed:
+            guess = did_you_mean(str(value), allowed)
+            env.error(
+                "bad-value",
+                f"'{value}' is not a value of {spec.path}"
+                + (
+                    f" (did you mean {guess}?)"
+                    if guess
+                    else f"; expected one of: {', '.join(map(str, allowed))}"
+                ),
+                where,
+            )
+        elif spec.kind == "boolean" and not isinstance(value, bool):
+            env.error("bad-value", f"{spec.path} is true or false, got {value!r}", where)
+        elif spec.kind in ("number", "integer") and not _number(value):
+            env.error("bad-value", f"{spec.path} is a number, got {value!r}", where)
+    return operand
+
+
+_HISTORY_KEYS: Final = ("therapy", "outcome", "adequate", "current")
+
+
+def _compile_history(raw: dict[str, Any], pointer: str, env: Environment) -> Condition:
+    if len(raw) != 1:
+        env.error("bad-condition", "'history' must stand alone in its mapping", pointer)
+    spec = raw["history"]
+    here = f"{pointer}/history"
+    if not isinstance(spec, dict):
+        env.error(
+            "bad-condition", "'history' takes a mapping of tests: " + ", ".join(_HISTORY_KEYS), here
+        )
+        return Always()
+    for key in spec:
+        if key not in _HISTORY_KEYS:
+            guess = did_you_mean(str(key), _HISTORY_KEYS)
+            env.error(
+                "unknown-operator",
+                f"unknown history test '{key}'" + (f" (did you mean {guess}?)" if guess else ""),
+                f"{here}/{key}",
+            )
+    therapies = None
+    names: tuple[str, ...] = ()
+    if "therapy" in spec:
+        ids = _therapy_list(spec["therapy"], f"{here}/therapy", env)
+        therapies = frozenset(ids)
+        names = tuple(env.therapies.get(t, t) for t in ids)
+    outcomes = None
+    if "outcome" in spec:
+        raw_outcomes = spec["outcome"] if isinstance(spec["outcome"], list) else [spec["outcome"]]
+        for i, outcome in enumerate(raw_outcomes):
+            if outcome not in env.outcomes:
+                guess = did_you_mean(str(outcome), env.outcomes)
+                env.error(
+                    "bad-value",
+                    f"unknown outcome '{outcome}'" + (f" (did you mean {guess}?)" if guess else ""),
+                    f"{here}/outcome/{i}",
+                )
+        outcomes = frozenset(raw_outcomes)
+    flags: dict[str, bool | None] = {}
+    for key in ("adequate", "current"):
+        value = spec.get(key)
+        if value is not None and not isinstance(value, bool):
+            env.error("bad-condition", f"'{key}' takes true or false", f"{here}/{key}")
+            value = None
+        flags[key] = value
+    return HistoryMatch(therapies, names, outcomes, flags["adequate"], flags["current"])
+
+
+def _therapy_list(raw: Any, pointer: str, env: Environment) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    ids = []
+    for i, item in enumerate(items):
+        if item not in env.therapies:
+            guess = did_you_mean(str(item), env.therapies)
+            where = f"{pointer}/{i}" if isinstance(raw, list) else pointer
+            env.error(
+                "unknown-therapy",
+                f"unknown therapy '{item}'" + (f" (did you mean {guess}?)" if guess else ""),
+                where,
+            )
+        else:
+            ids.append(str(item))
+    return tuple(ids)

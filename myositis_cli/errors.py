@@ -1,0 +1,61 @@
+"""The one error hierarchy: what can stop a command, and its exit code.
+
+A problem with a patient file is not an exception: it is an error record and
+the batch goes on. What is raised here stops the command, and ``cli.py``
+turns it into a message on stderr and an exit code in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .validation import Problem
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # a case rejected, a lint finding, a failing golden case
+EXIT_USAGE = 2  # bad option, no input, unreadable or invalid pathway
+
+
+class MyositisError(Exception):
+    """Base class: a message for the user and the exit code that goes with it."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def lines(self) -> list[str]:
+        return [self.message]
+
+
+class UsageError(MyositisError):
+    """The command line asked for something that cannot be done."""
+
+
+class PathwayError(MyositisError):
+    """The pathway cannot be used: unreadable, invalid, or inconsistent."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{source}: invalid pathway ({len(problems)} problem(s))")
+        self.source = source
+        self.problems = list(problems)
+
+    def lines(self) -> list[str]:
+        return [format_problem(self.source, p) for p in self.problems]
+
+
+def format_problem(source: str, problem: Problem) -> str:
+    """``file:line:column: /pointer: message`` as compilers and linters write it."""
+    where = source
+    if problem.line is not None:
+        where += f":{problem.line}"
+        if problem.column is not None:
+            where += f":{problem.column}"
+    text = f"{where}: "
+    if problem.pointer:
+        text += f"{problem.pointer}: "
+    text += problem.message
+    if problem.rule:
+        text += f" [{problem.rule}]"
+    return text

@@ -1,0 +1,251 @@
+"""Golden cases: profiles with the answers the pathway must give them.
+
+A case file holds ``description``, ``profile`` and ``expect``
+(schemas/case.schema.json). ``run_cases`` runs every case under a pathway,
+compares, and reports failures in words plus coverage: which tree nodes,
+safety rules and alerts no case reached.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from . import loading, resources
+from .batch import YAML_SUFFIXES
+from .engine import suggest
+from .pathway import Pathway, profile_validator
+from .profile import ProfileProblems, build_profile
+from .results import Recommendation
+from .validation import Problem, Validator
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    file: str
+    id: str | None
+    description: str
+    failures: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.problems
+
+
+@dataclass
+class GoldenReport:
+    pathway: str
+    cases_dir: str
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+    all_nodes: list[str] = field(default_factory=list)
+    all_rules: list[str] = field(default_factory=list)
+    all_alerts: list[str] = field(default_factory=list)
+    reached: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for o in self.outcomes if o.failures and not o.problems)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for o in self.outcomes if o.problems)
+
+    def unreached(self, kind: str) -> list[str]:
+        items = {"node": self.all_nodes, "rule": self.all_rules, "alert": self.all_alerts}[kind]
+        return [i for i in items if f"{kind}:{i}" not in self.reached]
+
+    def coverage(self, kind: str) -> float:
+        items = {"node": self.all_nodes, "rule": self.all_rules, "alert": self.all_alerts}[kind]
+        return 1.0 if not items else 1 - len(self.unreached(kind)) / len(items)
+
+    def node_coverage(self) -> float:
+        return self.coverage("node")
+
+
+@cache
+def case_validator() -> Validator:
+    return Validator(resources.schema("case"), what="a golden case")
+
+
+def default_cases_dir(pathway: Pathway) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(pathway.source)), "cases")
+
+
+def case_files(directory: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        found.extend(os.path.join(root, f) for f in files if f.endswith(YAML_SUFFIXES))
+    return sorted(found)
+
+
+def load_case(path: str, pathway: Pathway) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A golden case's data, or the located problems that make it unusable."""
+    try:
+        raw = loading.read_file(path)
+    except loading.LoadError as exc:
+        return None, [Problem(exc.kind, exc.message)]
+    documents = list(loading.iter_documents(raw))
+    doc = documents[0]
+    if doc.error is not None:
+        e = doc.error
+        return None, [Problem(e.kind, e.message, e.pointer or "", e.line, e.column)]
+    if len(documents) > 1:
+        return None, [Problem("yaml", "a golden case file holds one document")]
+    assert doc.chunk is not None
+    data = doc.data
+    problems: list[Problem] = []
+    validator = case_validator()
+    if not validator.is_valid(data):
+        root = loading.compose(doc.chunk)
+        return None, [
+            p.located(root, 0, key=p.message.startswith("unknown key"))
+            for p in validator.problems(data, root)
+        ]
+    profile_check = profile_validator()
+    if not profile_check.is_valid(data["profile"]):
+        root = loading.compose(doc.chunk)
+        for p in profile_check.problems(data["profile"]):
+            problems.append(Problem(p.kind, p.message, "/profile" + p.pointer).located(root, 0))
+        return None, problems
+    expect = data["expect"]
+    known = set(pathway.therapies)
+    alerts = {a.code for a in pathway.alerts} | {"current_therapy_contraindicated"}
+    for key in ("not_offered", "excluded", "not_excluded"):
+        for i, tid in enumerate(expect.get(key, [])):
+            if tid not in known:
+                problems.append(
+                    Problem("semantic", f"unknown therapy '{tid}'", f"/expect/{key}/{i}")
+                )
+    for key in ("offered", "order", "withheld"):
+        for i, option in enumerate(expect.get(key, [])):
+            if any(t not in known for t in option.split("+")):
+                problems.append(
+                    Problem("semantic", f"unknown option '{option}'", f"/expect/{key}/{i}")
+                )
+    for key in ("alerts", "no_alerts"):
+        for i, code in enumerate(expect.get(key, [])):
+            if code not in alerts:
+                problems.append(
+                    Problem("semantic", f"unknown alert code '{code}'", f"/expect/{key}/{i}")
+                )
+    if problems:
+        root = loading.compose(doc.chunk)
+        return None, [p.located(root, 0) for p in problems]
+    return data, []
+
+
+def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -> GoldenReport:
+    report = GoldenReport(pathway.source, directory)
+    report.all_nodes = list(pathway.nodes())
+    report.all_rules = [rule.key for rule in pathway.safety_rules()]
+    report.all_alerts = [alert.code for alert in pathway.alerts]
+    if not os.path.isdir(directory):
+        from .errors import UsageError
+
+        raise UsageError(f"{directory}: no such cases directory (give one with --cases)")
+    for path in case_files(directory):
+        data, problems = load_case(path, pathway)
+        case_id = data["profile"]["id"] if data else None
+        if (
+            pattern
+            and pattern not in os.path.basename(path)
+            and (case_id is None or pattern not in case_id)
+        ):
+            continue
+        if data is None:
+            report.outcomes.append(CaseOutcome(path, None, "", problems=tuple(problems)))
+            continue
+        try:
+            profile = build_profile(data["profile"], pathway)
+        except ProfileProblems as exc:
+            probs = tuple(Problem(p.kind, p.message, "/profile" + p.pointer) for p in exc.problems)
+            report.outcomes.append(CaseOutcome(path, case_id, data["description"], problems=probs))
+            continue
+        rec = suggest(pathway, profile, trace=False)
+        report.reached |= rec.reached
+        failures = tuple(compare(data["expect"], rec))
+        report.outcomes.append(CaseOutcome(path, case_id, data["description"], failures))
+    return report
+
+
+def compare(expect: dict[str, Any], rec: Recommendation) -> list[str]:
+    """Each way ``rec`` differs from ``expect``, as a sentence."""
+    failures: list[str] = []
+    offered = [o.therapy for o in rec.options]
+    started = {t for o in rec.options for t in o.therapies}
+    excluded = [e.therapy for e in rec.excluded]
+    alerts = [a.code for a in rec.alerts]
+    tiers = {o.therapy: o.tier for o in rec.options}
+    shown = ", ".join(f"{o.therapy} ({o.tier})" for o in rec.options) or "none"
+
+    if "refractory" in expect and rec.refractory != expect["refractory"]:
+        failures.append(f"refractory: expected {expect['refractory']}, got {rec.refractory}")
+    if "top" in expect:
+        top = offered[0] if offered else None
+        if top != expect["top"]:
+            failures.append(f"top option: expected {expect['top']}, got {top} (options: {shown})")
+    if "top_tier" in expect and rec.options and rec.options[0].tier != expect["top_tier"]:
+        failures.append(f"top tier: expected {expect['top_tier']}, got {rec.options[0].tier}")
+    for option in expect.get("offered", []):
+        if option not in offered:
+            failures.append(f"expected {option} to be offered (options: {shown})")
+    for tid in expect.get("not_offered", []):
+        if tid in started:
+            failures.append(f"expected {tid} not to be offered, but it is")
+    for tid in expect.get("excluded", []):
+        if tid not in excluded:
+            failures.append(
+                f"expected {tid} to be excluded (excluded: {', '.join(excluded) or 'none'})"
+            )
+    for tid in expect.get("not_excluded", []):
+        if tid in excluded:
+            failures.append(f"expected {tid} not to be excluded, but it is")
+    for option, tier in expect.get("tiers", {}).items():
+        if tiers.get(option) != tier:
+            failures.append(
+                f"expected {option} to be {tier}, got {tiers.get(option, 'not offered')}"
+            )
+    if expect.get("no_preferred") and any(o.tier == "preferred" for o in rec.options):
+        failures.append(f"expected no preferred option (options: {shown})")
+    order = [o for o in expect.get("order", [])]
+    positions = [offered.index(o) if o in offered else None for o in order]
+    if None in positions:
+        failures.append(
+            f"order: {', '.join(o for o, p in zip(order, positions, strict=False) if p is None)} not offered"
+        )
+    elif positions != sorted(positions):
+        failures.append(f"order: expected {' > '.join(order)}, got {shown}")
+    for code in expect.get("alerts", []):
+        if code not in alerts:
+            failures.append(f"expected alert {code} (alerts: {', '.join(alerts) or 'none'})")
+    for code in expect.get("no_alerts", []):
+        if code in alerts:
+            failures.append(f"expected no alert {code}, but it was raised")
+    if "first_alert" in expect and (not alerts or alerts[0] != expect["first_alert"]):
+        failures.append(
+            f"first alert: expected {expect['first_alert']}, got {alerts[0] if alerts else 'none'}"
+        )
+    for pointer in expect.get("missing", []):
+        if pointer not in rec.missing:
+            failures.append(f"expected {pointer} among missing information")
+    for option, text in expect.get("caveat_contains", {}).items():
+        match = next((o for o in rec.options if o.therapy == option), None)
+        if match is None:
+            failures.append(f"caveat: {option} not offered")
+        elif not any(text.lower() in c.lower() for c in match.caveats):
+            failures.append(f"expected a caveat of {option} to mention '{text}'")
+    withheld = [w.therapy for w in rec.withheld]
+    for option in expect.get("withheld", []):
+        if option not in withheld:
+            failures.append(
+                f"expected {option} to be withheld (withheld: {', '.join(withheld) or 'none'})"
+            )
+    return failures

@@ -1,0 +1,534 @@
+"""``myositis pathway check``: lint a pathway the way code is linted in CI.
+
+Every finding names its rule, severity, location (file:line:column, JSON
+pointer) and subject (node, therapy, alert or reference id). The rules:
+
+``yaml``, ``schema``
+    the file does not parse, or breaks schemas/pathway.schema.json;
+``unknown-field``, ``unknown-operator``, ``bad-value``, ``bad-condition``, ``unknown-fact``,
+``unknown-therapy``, ``unknown-reference``, ``duplicate-id``, ``duplicate-alias``,
+``fact-cycle``, ``bad-message``
+    found while compiling (see pathway.py);
+``unreachable-node``
+    no profile the schema allows can enter the node: its condition can never
+    hold, or contradicts an ancestor's;
+``never-true``  (warning)
+    a safety rule, alert or context-evidence condition that can never hold;
+``option-evidence``
+    an option without an evidence level, a reference or a reason;
+``policy-discouraged``
+    a therapy the policy always discourages (anti-TNF in the bundled
+    pathway) is not discouraged everywhere, or an evidence-D therapy is not
+    in the policy;
+``policy-caveat``
+    a therapy lacks a standing caveat the policy requires (ACTH gel's
+    limited evidence, anti-TNF's discouraging trials);
+``review-due``  (warning)
+    ``last_reviewed`` is older than the review interval;
+``unused-reference``, ``unused-fact``  (warnings)
+    defined and never used;
+``case-invalid``
+    a golden case file that does not validate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from . import loading
+from .conditions import (
+    ABSENT,
+    NOT_KNOWN,
+    All,
+    Always,
+    AnyOf,
+    Condition,
+    Context,
+    CurrentTherapy,
+    FactRef,
+    FieldSpec,
+    HistoryMatch,
+    Leaf,
+    Not,
+    Present,
+)
+from .errors import PathwayError
+from .pathway import Node, Pathway, compile_pathway, read_pathway_document
+from .validation import Problem
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # error | warning
+    message: str
+    source: str
+    line: int | None = None
+    column: int | None = None
+    pointer: str = ""
+    subject: str = ""
+
+
+def check(
+    source: str,
+    *,
+    cases_dir: str | None = None,
+    max_age_days: int | None = None,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    """Every finding for one pathway file (and its golden cases)."""
+    try:
+        data, chunk = read_pathway_document(source)
+    except PathwayError as exc:
+        return [_finding(source, p, "error") for p in exc.problems]
+    pathway, problems = compile_pathway(data, source, chunk)
+    findings = [_finding(source, p, "error") for p in problems]
+    if pathway is None:
+        return findings
+    root = loading.compose(chunk)
+    extra: list[tuple[str, str, str, str, str]] = []  # rule, severity, message, pointer, subject
+    extra += _reachability(pathway)
+    extra += _evidence(pathway)
+    extra += _policy(pathway)
+    extra += _review(pathway, max_age_days, today or dt.date.today())
+    extra += _unused(pathway)
+    for rule, severity, message, pointer, subject in extra:
+        located = Problem("pathway", message, pointer, rule=rule).located(root, chunk.line_offset)
+        findings.append(
+            Finding(rule, severity, message, source, located.line, located.column, pointer, subject)
+        )
+    findings += _cases(pathway, cases_dir)
+    return sorted(findings, key=lambda f: (f.source, f.line or 0, f.column or 0, f.rule))
+
+
+def _finding(source: str, problem: Problem, severity: str) -> Finding:
+    return Finding(
+        problem.rule or problem.kind,
+        severity,
+        problem.message,
+        source,
+        problem.line,
+        problem.column,
+        problem.pointer,
+    )
+
+
+# ----------------------------------------------------------------------------
+# Reachability: is there any profile for which a condition is true?
+
+
+class _TooComplex(Exception):
+    pass
+
+
+_MAX_TERMS = 20_000
+Literal = tuple[Condition, bool]
+Term = tuple[Literal, ...]
+
+
+class Satisfiability:
+    """Decides whether some profile makes a condition true.
+
+    The condition is put in disjunctive normal form over its leaves (facts
+    inlined, negations pushed to the leaves, which Kleene logic allows), and
+    each term is checked field by field against the values the profile
+    schema allows, absence included. History and current-therapy tests are
+    treated as free yes/no atoms. The answer errs towards "satisfiable": a
+    node is reported unreachable only when it truly is.
+    """
+
+    def __init__(self, pathway: Pathway) -> None:
+        self.pathway = pathway
+        self._memo: dict[tuple[int, bool], list[Term]] = {}
+        self._ctx = Context(
+            {},
+            (),
+            False,
+            {},
+            pathway.history_rules.adequate_trial_months,
+            pathway.history_rules.unknown_months_adequate,
+        )
+
+    def satisfiable(self, conditions: Iterable[Condition]) -> bool:
+        try:
+            terms = self._dnf(All(tuple(conditions)), True)
+        except _TooComplex:
+            return True
+        return any(self._consistent(term) for term in terms)
+
+    def _dnf(self, cond: Condition, positive: bool) -> list[Term]:
+        key = (id(cond), positive)
+        if key in self._memo:
+            return self._memo[key]
+        if isinstance(cond, Always):
+            result: list[Term] = [()] if positive else []
+        elif isinstance(cond, (All, AnyOf)):
+            conjunctive = isinstance(cond, All) == positive
+            parts = [self._dnf(item, positive) for item in cond.items]
+            result = self._product(parts) if conjunctive else [t for p in parts for t in p]
+        elif isinstance(cond, Not):
+            result = self._dnf(cond.item, not positive)
+        elif isinstance(cond, FactRef):
+            result = self._dnf(self.pathway.facts[cond.name].when, positive)
+        else:
+            result = [((cond, positive),)]
+        if len(result) > _MAX_TERMS:
+            raise _TooComplex
+        self._memo[key] = result
+        return result
+
+    def _product(self, parts: list[list[Term]]) -> list[Term]:
+        terms: list[Term] = [()]
+        for part in parts:
+            terms = [a + b for a, b in product(terms, part) if not _clash(a + b)]
+            if len(terms) > _MAX_TERMS:
+                raise _TooComplex
+        return terms
+
+    def _consistent(self, term: Term) -> bool:
+        by_field: dict[str, list[Literal]] = {}
+        atoms: dict[str, bool] = {}
+        for cond, want in term:
+            if isinstance(cond, (Leaf, Present)):
+                by_field.setdefault(cond.field, []).append((cond, want))
+            elif isinstance(cond, (HistoryMatch, CurrentTherapy)):
+                key = cond.words()
+                if atoms.setdefault(key, want) != want:
+                    return False
+        return all(self._field_ok(self.pathway.fields[f], lits) for f, lits in by_field.items())
+
+    def _field_ok(self, spec: FieldSpec, literals: list[Literal]) -> bool:
+        for value in self._candidates(spec, literals):
+            if all(self._holds(cond, want, spec, value) for cond, want in literals):
+                return True
+        return False
+
+    def _holds(self, cond: Condition, want: bool, spec: FieldSpec, value: Any) -> bool:
+        if (
+            value is ABSENT
+            and isinstance(cond, Leaf)
+            and cond.not_asked_when is not None
+            and not want
+        ):
+            return True  # may be "not asked" through another field: assume it can be
+        self._ctx.values = {} if value is ABSENT else {spec.path: value}
+        result, _ = cond.evaluate(self._ctx)
+        return result is want
+
+    def _candidates(self, spec: FieldSpec, literals: list[Literal]) -> Iterator[Any]:
+        yield ABSENT
+        operands = [c.operand for c, _ in literals if isinstance(c, Leaf)]
+        if spec.kind == "enum":
+            yield from (v for v in spec.values if v != NOT_KNOWN)
+        elif spec.kind == "boolean":
+            yield from (True, False)
+        elif spec.kind in ("number", "integer"):
+            yield from _numbers(spec, operands)
+        elif spec.kind == "list":
+            yield from _sets(literals)
+        elif spec.kind in ("object", "history"):
+            yield {}
+        else:
+            for operand in operands:
+                yield from (operand if isinstance(operand, frozenset) else [operand])
+            yield "\x00another value"
+
+
+def _clash(term: Term) -> bool:
+    seen: dict[int, bool] = {}
+    return any(seen.setdefault(id(cond), want) != want for cond, want in term)
+
+
+def _numbers(spec: FieldSpec, operands: list[Any]) -> Iterator[float]:
+    points = {spec.minimum, spec.maximum}
+    for c in operands:
+        if isinstance(c, (int, float)):
+            points |= {c - 1, c, c + 1} if spec.kind == "integer" else {c - 0.5, c, c + 0.5}
+    low = spec.minimum if spec.minimum is not None else float("-inf")
+    high = spec.maximum if spec.maximum is not None else float("inf")
+    yield from sorted(p for p in points if p is not None and low <= p <= high)
+
+
+def _sets(literals: list[Literal]) -> Iterator[list[Any]]:
+    required: set[Any] = set()
+    forbidden: set[Any] = set()
+    any_of: list[frozenset[Any]] = []
+    for cond, want in literals:
+        if not isinstance(cond, Leaf):
+            continue
+        values = cond.operand if isinstance(cond.operand, frozenset) else frozenset({cond.operand})
+        if cond.op.name == "contains":
+            (required if want else forbidden).update(values)
+        elif cond.op.name == "contains_any":
+            if want:
+                any_of.append(values)
+            else:
+                forbidden.update(values)
+    chosen = set(required)
+    for group in any_of:
+        if not group & chosen:
+            pick = sorted(group - forbidden, key=str)
+            if pick:
+                chosen.add(pick[0])
+    yield sorted(chosen, key=str)
+    yield []
+
+
+def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
+    sat = Satisfiability(pathway)
+    found: list[tuple[str, str, str, str, str]] = []
+
+    def visit(node: Node, ancestors: list[Node]) -> None:
+        path = [a.when for a in ancestors] + [node.when]
+        if not sat.satisfiable(path):
+            below = sum(1 for _ in node.walk()) - 1
+            tail = f" (nor its {below} descendant node(s))" if below else ""
+            if not sat.satisfiable([node.when]):
+                message = f"node '{node.id}' can never be entered: {node.when.words()} can never hold{tail}"
+            else:
+                blocker = next(
+                    (a for a in reversed(ancestors) if not sat.satisfiable([a.when, node.when])),
+                    ancestors[-1],
+                )
+                message = (
+                    f"node '{node.id}' can never be entered: its condition contradicts "
+                    f"its ancestor '{blocker.id}'{tail}"
+                )
+            found.append(("unreachable-node", "error", message, f"{node.pointer}/when", node.id))
+            return
+        for child in node.children:
+            visit(child, [*ancestors, node])
+
+    visit(pathway.tree, [])
+    for rule in pathway.safety_rules():
+        if not sat.satisfiable([rule.when]):
+            found.append(
+                (
+                    "never-true",
+                    "warning",
+                    f"{rule.kind} {rule.key} can never apply: {rule.when.words()}",
+                    f"{rule.pointer}/when",
+                    rule.key,
+                )
+            )
+    for alert in pathway.alerts:
+        if not sat.satisfiable([alert.when]):
+            found.append(
+                (
+                    "never-true",
+                    "warning",
+                    f"alert {alert.code} can never be raised: {alert.when.words()}",
+                    f"{alert.pointer}/when",
+                    alert.code,
+                )
+            )
+    for therapy in pathway.therapies.values():
+        for i, context in enumerate(therapy.evidence_in_context):
+            if not sat.satisfiable([context.when]):
+                found.append(
+                    (
+                        "never-true",
+                        "warning",
+                        f"{therapy.id}: evidence in context {i} can never apply",
+                        f"{therapy.pointer}/evidence_in_context/{i}/when",
+                        therapy.id,
+                    )
+                )
+    return found
+
+
+# ----------------------------------------------------------------------------
+# Evidence, policy, review date, unused definitions.
+
+
+def _evidence(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
+    found = []
+    for therapy in pathway.therapies.values():
+        if not therapy.references:
+            found.append(
+                (
+                    "option-evidence",
+                    "error",
+                    f"therapy {therapy.id} cites no reference",
+                    f"{therapy.pointer}/references",
+                    therapy.id,
+                )
+            )
+    for node in pathway.tree.walk():
+        for spec in node.options:
+            single = pathway.therapies[spec.therapies[0]] if len(spec.therapies) == 1 else None
+            evidence = spec.evidence or (single.evidence if single else None)
+            references = spec.references or (single.references if single else ())
+            missing = [
+                what
+                for what, ok in (
+                    ("an evidence level", evidence),
+                    ("a reference", references),
+                    ("a reason", spec.reason.strip()),
+                )
+                if not ok
+            ]
+            if missing:
+                found.append(
+                    (
+                        "option-evidence",
+                        "error",
+                        f"option {spec.key} in node {node.id} has no {' or '.join(missing)}",
+                        spec.pointer,
+                        node.id,
+                    )
+                )
+    return found
+
+
+def _policy(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
+    found = []
+    for tid in sorted(pathway.always_discouraged):
+        therapy = pathway.therapies.get(tid)
+        if therapy is not None and therapy.tier != "discouraged":
+            found.append(
+                (
+                    "policy-discouraged",
+                    "error",
+                    f"{tid} is always discouraged by the policy but its catalogue tier is {therapy.tier or 'not set'}",
+                    therapy.pointer,
+                    tid,
+                )
+            )
+    for therapy in pathway.therapies.values():
+        if therapy.evidence == "D" and therapy.id not in pathway.always_discouraged:
+            found.append(
+                (
+                    "policy-discouraged",
+                    "error",
+                    f"{therapy.id} has evidence D (results not encouraging) but is not in policy.always_discouraged",
+                    f"{therapy.pointer}/evidence",
+                    therapy.id,
+                )
+            )
+    for node in pathway.tree.walk():
+        for spec in node.options:
+            for tid in spec.therapies:
+                if tid in pathway.always_discouraged and spec.max_tier not in (None, "discouraged"):
+                    found.append(
+                        (
+                            "policy-discouraged",
+                            "error",
+                            f"option {spec.key} in node {node.id} claims max_tier {spec.max_tier}, "
+                            f"but {tid} is always discouraged",
+                            f"{spec.pointer}/max_tier",
+                            node.id,
+                        )
+                    )
+    for tid, code, _pointer in pathway.required_caveats:
+        therapy = pathway.therapies.get(tid)
+        if therapy is not None and all(c.code != code for c in therapy.caveats):
+            found.append(
+                (
+                    "policy-caveat",
+                    "error",
+                    f"{tid} must carry the standing caveat '{code}'",
+                    f"{therapy.pointer}/caveats",
+                    tid,
+                )
+            )
+    return found
+
+
+def _review(
+    pathway: Pathway, max_age_days: int | None, today: dt.date
+) -> list[tuple[str, str, str, str, str]]:
+    meta = pathway.metadata
+    try:
+        reviewed = dt.date.fromisoformat(meta.last_reviewed)
+    except ValueError:
+        return [
+            (
+                "review-due",
+                "error",
+                f"last_reviewed '{meta.last_reviewed}' is not a date",
+                "/pathway/last_reviewed",
+                meta.id,
+            )
+        ]
+    limit = max_age_days or meta.review_interval_days or 365
+    age = (today - reviewed).days
+    if age > limit:
+        return [
+            (
+                "review-due",
+                "warning",
+                f"last reviewed {meta.last_reviewed}, {age} days ago (review interval {limit} days)",
+                "/pathway/last_reviewed",
+                meta.id,
+            )
+        ]
+    return []
+
+
+def _unused(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
+    data = pathway.data
+    cited: set[str] = set(pathway.metadata.sources)
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "references" and isinstance(value, list):
+                    cited.update(v for v in value if isinstance(v, str))
+                elif key != "references":
+                    collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect({k: v for k, v in data.items() if k != "references"})
+    found = [
+        (
+            "unused-reference",
+            "warning",
+            f"reference '{rid}' is never cited",
+            f"/references/{rid}",
+            rid,
+        )
+        for rid in pathway.references
+        if rid not in cited
+    ]
+    used: set[str] = set()
+    conditions: list[Condition] = [fact.when for fact in pathway.facts.values()]
+    conditions += [node.when for node in pathway.tree.walk()]
+    conditions += [rule.when for rule in pathway.safety_rules()]
+    conditions += [alert.when for alert in pathway.alerts]
+    for therapy in pathway.therapies.values():
+        conditions += [c.when for c in therapy.evidence_in_context]
+        if therapy.current_when is not None:
+            conditions.append(therapy.current_when)
+    for cond in conditions:
+        used.update(c.name for c in cond.walk() if isinstance(c, FactRef))
+    used.add("refractory")  # the engine reports it in every record
+    found += [
+        ("unused-fact", "warning", f"fact '{name}' is never used", f"/facts/{name}", name)
+        for name in pathway.facts
+        if name not in used
+    ]
+    return found
+
+
+def _cases(pathway: Pathway, cases_dir: str | None) -> list[Finding]:
+    from .golden import case_files, default_cases_dir, load_case
+
+    directory = cases_dir or default_cases_dir(pathway)
+    if not os.path.isdir(directory):
+        return []
+    findings = []
+    for path in case_files(directory):
+        _, problems = load_case(path, pathway)
+        for p in problems:
+            findings.append(
+                Finding("case-invalid", "error", p.message, path, p.line, p.column, p.pointer)
+            )
+    return findings

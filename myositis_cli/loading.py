@@ -1,0 +1,629 @@
+"""Safe YAML loading for profiles and pathways alike.
+
+Everything a hostile or careless file can do is stopped here, before any data
+reaches validation: only YAML's core tags are constructed (a ``!!python/...``
+tag is an error, never an object), duplicate keys are errors, timestamps stay
+strings, and size, nesting depth and alias expansion are bounded. Errors carry
+the line and column of the offending node.
+
+A multi-document stream is split on its document markers before parsing, so a
+syntax error in one document does not cost the documents after it their
+records.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+_MERGE_TAG = _TAG_PREFIX + "merge"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one input; each is overridable from the command line."""
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_depth: int = 100
+    max_alias_nodes: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LoadError(Exception):
+    """A document (or a whole file) that could not be read as plain YAML data."""
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        pointer: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.line = line
+        self.column = column
+        self.pointer = pointer
+
+
+class _NodeError(yaml.YAMLError):
+    """Raised while constructing: names the node so the caller can locate it."""
+
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+# --------------------------------------------------------------------------
+# Resolver and constructor: YAML's core schema only.
+
+
+class _Resolver(yaml.resolver.Resolver):
+    pass
+
+
+# Dates stay strings: a profile never needs a datetime, and 2021-07-15 typed
+# where a string is expected must be reported as what the user wrote.
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TAG_PREFIX + "timestamp"]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+
+
+def _short_tag(tag: str | None) -> str:
+    if tag and tag.startswith(_TAG_PREFIX):
+        return "!!" + tag[len(_TAG_PREFIX) :]
+    return str(tag)
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    yaml_constructors: dict[Any, Any] = {}  # noqa: RUF012 - a fresh registry, not SafeConstructor's
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, MappingNode):
+            raise _NodeError(f"expected a mapping, found {_node_kind(node)}", node)
+        pairs = node.value
+        if any(key.tag == _MERGE_TAG for key, _ in pairs):
+            _check_duplicate_keys([(k, v) for k, v in pairs if k.tag != _MERGE_TAG])
+            self.flatten_mapping(node)  # merged keys first, explicit keys override them
+            pairs = node.value
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in pairs:
+                mapping[self._key(key_node)] = self.construct_object(value_node, deep=deep)
+            return mapping
+        mapping = {}
+        for key_node, value_node in pairs:
+            key = self._key(key_node)
+            if key in mapping:
+                _check_duplicate_keys(pairs)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+    def _key(self, key_node: Node) -> str:
+        if not isinstance(key_node, ScalarNode):
+            raise _NodeError(
+                f"a mapping key must be a plain string, found {_node_kind(key_node)}", key_node
+            )
+        key = self.construct_object(key_node)
+        if not isinstance(key, str):
+            raise _NodeError(
+                f"key '{key_node.value}' is read as {_yaml_type_words(key)}, not a string; quote it",
+                key_node,
+            )
+        return key
+
+    def construct_yaml_float(self, node: ScalarNode) -> float:  # type: ignore[override]
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise _NodeError(f"'{node.value}' is not a finite number", node)
+        return value
+
+    def construct_undefined(self, node: Node) -> Any:
+        raise _NodeError(
+            f"tag '{_short_tag(node.tag)}' is not allowed: only plain YAML data "
+            "(mappings, lists, strings, numbers, booleans, null) is read",
+            node,
+        )
+
+
+for _name in ("null", "bool", "int", "str", "seq", "map"):
+    _Constructor.add_constructor(
+        _TAG_PREFIX + _name, getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{_name}")
+    )
+_Constructor.add_constructor(_TAG_PREFIX + "float", _Constructor.construct_yaml_float)
+_Constructor.add_constructor(None, _Constructor.construct_undefined)
+
+
+def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
+    seen: dict[Any, Node] = {}
+    for key_node, _ in pairs:
+        if not isinstance(key_node, ScalarNode):
+            continue
+        key = key_node.value
+        if key in seen:
+            first = seen[key].start_mark.line + 1
+            raise _NodeError(f"duplicate key '{key}' (first defined at line {first})", key_node)
+        seen[key] = key_node
+
+
+try:  # the libyaml parser: C speed, and it refuses nesting past 1000 itself
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+if _CParser is not None:
+
+    class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Loader(  # type: ignore[no-redef]
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.composer.Composer,
+        _Constructor,
+        _Resolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+
+# --------------------------------------------------------------------------
+# Reading bytes and decoding.
+
+
+def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Read a whole file, refusing one over the size limit before reading it."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise LoadError("io", _too_big(size, limits))
+            data = handle.read(limits.max_file_bytes + 1)
+    except LoadError:
+        raise
+    except IsADirectoryError:
+        raise LoadError("io", "is a directory") from None
+    except PermissionError:
+        raise LoadError("io", "permission denied: cannot read the file") from None
+    except FileNotFoundError:
+        raise LoadError("io", "no such file") from None
+    except OSError as exc:
+        raise LoadError("io", f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > limits.max_file_bytes:  # grew while we read, or not a regular file
+        raise LoadError("io", _too_big(len(data), limits))
+    return data
+
+
+def read_stream(stream: Any, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    data: bytes = stream.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:
+        raise LoadError("io", _too_big(None, limits))
+    return data
+
+
+def _too_big(size: int | None, limits: Limits) -> str:
+    what = f"{size:,} bytes" if size is not None else "larger"
+    return (
+        f"file is {what}, over the {limits.max_file_bytes:,}-byte limit "
+        "(raise it with --max-file-size)"
+    )
+
+
+_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a byte-order mark is accepted) to text, or a located error."""
+    for bom, name in _BOMS.items():
+        if data.startswith(bom):
+            raise LoadError("yaml", f"file is {name}; save it as UTF-8", 1, 1)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        raise LoadError(
+            "yaml", "binary file: NUL byte found; expected UTF-8 YAML text", line, column
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        raise LoadError(
+            "yaml",
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8",
+            line,
+            column,
+        ) from None
+
+
+def _position(data: bytes | str, offset: int) -> tuple[int, int]:
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    line = data.count(newline, 0, offset) + 1  # type: ignore[arg-type]
+    start = data.rfind(newline, 0, offset) + 1  # type: ignore[arg-type]
+    column = (
+        len(data[start:offset].decode("utf-8", "replace")) + 1
+        if isinstance(data, bytes)
+        else offset - start + 1
+    )
+    return line, column
+
+
+# --------------------------------------------------------------------------
+# Splitting a stream into documents.
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The text of one document and where it starts in its file (0-based line)."""
+
+    text: str
+    line_offset: int
+
+
+_MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^\s#%]", re.MULTILINE)
+
+
+def split_documents(text: str) -> list[Chunk]:
+    """Cut a YAML stream at its document markers.
+
+    YAML forbids a line starting with ``---`` or ``...`` inside content, so the
+    cut is the same one libyaml makes; doing it ourselves means each document
+    is parsed on its own. A stretch without content and without an explicit
+    ``---`` (comments, directives, a leading blank) is not a document.
+    """
+    if _MARKER.search(text) is None:
+        return [Chunk(text, 0)] if _CONTENT.search(text) else []
+    chunks: list[Chunk] = []
+    start = 0  # where the current document's text starts
+    explicit = False
+
+    def close(end: int) -> None:
+        nonlocal start
+        body = text[start:end]
+        if explicit or _CONTENT.search(body):
+            chunks.append(Chunk(body, text.count("\n", 0, start)))
+            start = end
+        # otherwise keep `start`: comments and directives join the next document
+
+    for match in _MARKER.finditer(text):
+        if match.group(1) == "---":
+            close(match.start())
+            explicit = True
+        else:
+            line_end = text.find("\n", match.start())
+            end = len(text) if line_end < 0 else line_end + 1
+            close(end)
+            start = end
+            explicit = False
+    close(len(text))
+    return chunks
+
+
+# --------------------------------------------------------------------------
+# Loading one document.
+
+_LEADING_INDICATORS = re.compile(r"^[ ?-]*", re.MULTILINE)
+
+
+def _check_depth(text: str, limits: Limits) -> None:
+    # libyaml's composer recurses in C: 200,000 nested brackets crash the
+    # process. A cheap bound clears ordinary files: flow depth is at most the
+    # number of brackets, and block depth at most two levels per column of
+    # leading indentation and '- '/'? ' indicators.
+    run = max((len(m) for m in _LEADING_INDICATORS.findall(text)), default=0)
+    if text.count("[") + text.count("{") + 2 * (run + 1) <= limits.max_depth:
+        return
+    depth = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    too_deep = f"nesting deeper than {limits.max_depth} levels (raise the limit with --max-depth)"
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, starts):
+                depth += 1
+                if depth > limits.max_depth:
+                    mark = event.start_mark
+                    raise _Located(too_deep, mark.line, mark.column)
+            elif isinstance(event, ends):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml >= 0.2.5 as bundled with PyYAML stops at 1000 levels by itself
+        if exc.problem and "maximum nesting depth" in exc.problem and exc.problem_mark:
+            if limits.max_depth < 1000:
+                message = too_deep
+            else:
+                message = "nesting deeper than 1000 levels, the YAML parser's own limit"
+            raise _Located(message, exc.problem_mark.line, exc.problem_mark.column) from None
+        raise
+
+
+class _Located(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _check_aliases(root: Node, limits: Limits) -> None:
+    """Reject recursive aliases and documents whose aliases expand too far.
+
+    The composed document is a graph in which an alias is a shared node; the
+    size it would have written out is computed once per distinct node.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            if isinstance(node, MappingNode):
+                children = [n for pair in node.value for n in pair]
+            else:
+                children = node.value
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > limits.max_alias_nodes:
+                raise _NodeError(
+                    f"aliases expand this document past {limits.max_alias_nodes:,} nodes "
+                    "(raise the limit with --max-alias-nodes)",
+                    node,
+                )
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise _NodeError("recursive alias: a node contains itself", node)
+        if isinstance(node, ScalarNode):
+            sizes[key] = 1
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        children = (
+            [n for pair in node.value for n in pair]
+            if isinstance(node, MappingNode)
+            else node.value
+        )
+        for child in reversed(children):
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def load_document(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Parse one document to plain data (dict, list, str, int, float, bool, None)."""
+    text = chunk.text
+    root: Node | None = None
+    try:
+        _check_depth(text, limits)
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            if "*" in text:  # no asterisk, no alias: skip the walk
+                _check_aliases(root, limits)
+            return loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except _Located as exc:
+        raise LoadError(
+            "yaml", exc.message, chunk.line_offset + exc.line + 1, exc.column + 1
+        ) from None
+    except _NodeError as exc:
+        mark = exc.node.start_mark
+        pointer = find_pointer(root, exc.node) if root is not None else None
+        raise LoadError(
+            "yaml", exc.message, chunk.line_offset + mark.line + 1, mark.column + 1, pointer
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, chunk) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        what = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise LoadError(
+            "yaml",
+            f"character U+{ord(what):04X} is not allowed in YAML",
+            chunk.line_offset + line,
+            column,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LoadError("yaml", _squash(str(exc))) from None
+    except RecursionError:  # pure-Python parser only; the depth check should come first
+        raise LoadError("yaml", "nesting too deep") from None
+
+
+def _marked_error(exc: yaml.MarkedYAMLError, chunk: Chunk) -> LoadError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem:
+        context = exc.context
+        if exc.context_mark is not None and exc.context_mark is not mark:
+            context += f" that started at line {chunk.line_offset + exc.context_mark.line + 1}"
+        problem = f"{problem} ({context})"
+    if "expected a single document" in problem:
+        problem = "more than one document in one chunk; separate documents with '---'"
+    if mark is None:
+        return LoadError("yaml", _squash(problem))
+    return LoadError("yaml", _squash(problem), chunk.line_offset + mark.line + 1, mark.column + 1)
+
+
+def _squash(message: str) -> str:
+    return " ".join(message.split())
+
+
+# --------------------------------------------------------------------------
+# Locating nodes: the slow path used only when reporting an error.
+
+
+def compose(chunk: Chunk) -> Node | None:
+    """The node graph of a document that is known to parse, with marks."""
+    loader = _Loader(chunk.text)
+    try:
+        node: Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
+def locate(
+    root: Node | None, parts: list[str | int], *, key: bool = False
+) -> tuple[int, int] | None:
+    """Line and column (0-based) of the node at a JSON pointer's parts.
+
+    With ``key`` the mark of the mapping key is given instead of its value (an
+    unknown key is reported where the key is written). Stops at the deepest
+    node that exists.
+    """
+    node = root
+    if node is None:
+        return None
+    mark = node.start_mark
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if isinstance(node, MappingNode):
+            for key_node, value_node in reversed(node.value):  # the last one wins, as in dicts
+                if isinstance(key_node, ScalarNode) and key_node.value == str(part):
+                    mark = key_node.start_mark if (key and last) else value_node.start_mark
+                    node = value_node
+                    break
+            else:
+                return mark.line, mark.column
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            return mark.line, mark.column
+    return mark.line, mark.column
+
+
+def scalar_text(root: Node | None, parts: list[str | int]) -> str | None:
+    """The scalar as written in the file (``017``, ``2021-07-15``, ``no``)."""
+    node = root
+    for part in parts:
+        if isinstance(node, MappingNode):
+            node = next(
+                (
+                    v
+                    for k, v in reversed(node.value)
+                    if isinstance(k, ScalarNode) and k.value == str(part)
+                ),
+                None,
+            )
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+def find_pointer(root: Node, target: Node) -> str | None:
+    """The JSON pointer of ``target`` inside ``root`` (keys point at their mapping entry)."""
+    stack: list[tuple[Node, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, pointer = stack.pop()
+        if node is target:
+            return pointer
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                child = pointer + "/" + _escape(str(key_node.value))
+                if key_node is target:
+                    return child
+                stack.append((value_node, child))
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, f"{pointer}/{i}"))
+    return None
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _node_kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"'{node.value}'"
+
+
+def _yaml_type_words(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+# --------------------------------------------------------------------------
+# A whole source.
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of a source: its data, or the error that stopped it."""
+
+    index: int
+    chunk: Chunk | None
+    data: Any = None
+    error: LoadError | None = None
+
+
+def iter_documents(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
+    """Every document of a source, in order; a bad one is a Document with an error.
+
+    An empty source, or one with only comments, is one document with an error,
+    so every input yields at least one record.
+    """
+    try:
+        text = decode(data)
+    except LoadError as exc:
+        yield Document(0, None, error=exc)
+        return
+    chunks = split_documents(text)
+    if not chunks:
+        yield Document(
+            0, None, error=LoadError("yaml", "empty file: expected a YAML mapping", 1, 1)
+        )
+        return
+    for index, chunk in enumerate(chunks):
+        try:
+            yield Document(index, chunk, data=load_document(chunk, limits))
+        except LoadError as exc:
+            yield Document(index, chunk, error=exc)

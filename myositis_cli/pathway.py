@@ -1,0 +1,712 @@
+"""The pathway: clinical knowledge compiled from YAML into plain values.
+
+``load_pathway`` reads a pathway file, validates it against its schema and
+compiles every condition, reference and therapy id in it. Anything wrong is
+found here, at load time, with its line and column, and raised as one
+``PathwayError`` listing every problem. The engine then walks values it can
+trust.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import loading, resources
+from .conditions import (
+    Always,
+    Condition,
+    Environment,
+    FactRef,
+    FieldSpec,
+    compile_condition,
+    fields_from_schema,
+)
+from .errors import PathwayError
+from .validation import Problem, Validator, did_you_mean
+
+EVIDENCE_LEVELS = ("A", "B", "C", "D")
+TIERS = ("preferred", "consider", "discouraged")  # best first
+ALERT_LEVELS = ("critical", "warning", "info")  # most urgent first
+OUTCOMES = ("ongoing", "good_response", "partial_response", "inadequate_response", "intolerance")
+
+
+@dataclass(frozen=True)
+class Reference:
+    id: str
+    citation: str
+    year: int
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+    nct: str | None = None
+    newer_than_source: bool = False
+
+    def label(self) -> str:
+        """The citation with its identifiers, as printed in outputs."""
+        ids = [
+            f"PMID {self.pmid}" if self.pmid else "",
+            f"doi:{self.doi}" if self.doi else "",
+            self.nct or "",
+        ]
+        extra = "; ".join(i for i in ids if i)
+        return f"{self.citation}" + (f" [{extra}]" if extra else "")
+
+
+@dataclass(frozen=True)
+class Caveat:
+    code: str
+    text: str
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """A contraindication (excludes) or a caution (penalty and caveat) of one therapy."""
+
+    therapy: str
+    id: str
+    kind: str  # contraindication | caution
+    when: Condition
+    text: str
+    penalty: float
+    references: tuple[str, ...]
+    pointer: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.therapy}.{self.id}"
+
+
+@dataclass(frozen=True)
+class ContextEvidence:
+    when: Condition
+    evidence: str
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Therapy:
+    id: str
+    name: str
+    klass: str
+    aliases: tuple[str, ...]
+    evidence: str
+    references: tuple[str, ...]
+    caveats: tuple[Caveat, ...]
+    contraindications: tuple[SafetyRule, ...]
+    cautions: tuple[SafetyRule, ...]
+    order: int
+    evidence_note: str = ""
+    evidence_in_context: tuple[ContextEvidence, ...] = ()
+    tier: str | None = None
+    notes: str = ""
+    current_when: Condition | None = None
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """An option as a node declares it: one therapy or a combination."""
+
+    therapies: tuple[str, ...]  # catalogue order
+    weight: float
+    reason: str
+    evidence: str | None
+    references: tuple[str, ...]
+    max_tier: str | None
+    caveats: tuple[str, ...]
+    pointer: str
+
+    @property
+    def key(self) -> str:
+        return "+".join(self.therapies)
+
+
+@dataclass(frozen=True)
+class Cap:
+    therapies: frozenset[str] | None  # None: every therapy
+    max_tier: str
+    caveat: str
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    title: str
+    when: Condition
+    has_condition: bool
+    options: tuple[OptionSpec, ...]
+    caps: tuple[Cap, ...]
+    children: tuple[Node, ...]
+    pointer: str
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    code: str
+    level: str
+    when: Condition
+    message: str
+    references: tuple[str, ...]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    title: str
+    description: str
+    when: Condition
+    pointer: str
+
+
+@dataclass(frozen=True)
+class HistoryRules:
+    adequate_trial_months: float
+    unknown_months_adequate: bool
+    failure_outcomes: frozenset[str]
+    intolerance_outcomes: frozenset[str]
+    current_outcomes: frozenset[str]
+    failure_exempt: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Metadata:
+    id: str
+    version: str
+    title: str
+    status: str
+    last_reviewed: str
+    review_interval_days: int | None
+    sources: tuple[str, ...]
+    disclaimer: str
+    notes: str = ""
+
+
+@dataclass
+class Pathway:
+    """A loaded, checked pathway. Treat as read-only."""
+
+    source: str
+    metadata: Metadata
+    references: dict[str, Reference]
+    therapies: dict[str, Therapy]  # catalogue order
+    facts: dict[str, Fact]
+    tree: Node
+    alerts: tuple[AlertRule, ...]
+    history_rules: HistoryRules
+    evidence_bonus: dict[str, float]
+    preferred_at: float
+    always_discouraged: frozenset[str]
+    required_caveats: tuple[tuple[str, str, str], ...]  # therapy, caveat code, pointer
+    messages: dict[str, str]
+    fields: Mapping[str, FieldSpec]
+    aliases: dict[str, str]  # lower-case name -> therapy id
+    data: Any = None
+    chunk: loading.Chunk | None = None
+    _nodes: dict[str, Node] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.metadata.id
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+    def nodes(self) -> dict[str, Node]:
+        if not self._nodes:
+            self._nodes = {node.id: node for node in self.tree.walk()}
+        return self._nodes
+
+    def safety_rules(self) -> Iterator[SafetyRule]:
+        for therapy in self.therapies.values():
+            yield from therapy.contraindications
+            yield from therapy.cautions
+
+    def resolve_therapy(self, name: str) -> str | None:
+        """A therapy id for a name a profile uses (id, alias, any case)."""
+        return self.aliases.get(_normal(name))
+
+    def closest_therapy(self, name: str) -> str | None:
+        guess = did_you_mean(_normal(name), self.aliases, cutoff=0.6)
+        return self.aliases[guess] if guess else None
+
+    def reference_label(self, ref_id: str) -> str:
+        return self.references[ref_id].label()
+
+    def name_of(self, therapy_id: str) -> str:
+        return self.therapies[therapy_id].name
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.lower().replace("_", " ").split())
+
+
+# --------------------------------------------------------------------------
+# Loading.
+
+
+@cache
+def profile_fields() -> dict[str, FieldSpec]:
+    return fields_from_schema(resources.schema("profile"))
+
+
+@cache
+def profile_validator() -> Validator:
+    return Validator(resources.schema("profile"), what="a profile")
+
+
+@cache
+def pathway_validator() -> Validator:
+    return Validator(resources.schema("pathway"), what="a pathway")
+
+
+def read_pathway_document(
+    source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
+) -> tuple[Any, loading.Chunk]:
+    """The single YAML document of a pathway file, or a PathwayError."""
+    try:
+        raw = loading.read_file(source, limits)
+    except loading.LoadError as exc:
+        raise PathwayError(source, [Problem(exc.kind, exc.message, rule="yaml")]) from None
+    return pathway_document_from_bytes(raw, source, limits)
+
+
+def pathway_document_from_bytes(
+    raw: bytes, source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
+) -> tuple[Any, loading.Chunk]:
+    documents = list(loading.iter_documents(raw, limits))
+    first = documents[0]
+    if first.error is not None:
+        e = first.error
+        raise PathwayError(
+            source, [Problem(e.kind, e.message, e.pointer or "", e.line, e.column, "yaml")]
+        )
+    if len(documents) > 1:
+        second = documents[1]
+        line = second.chunk.line_offset + 1 if second.chunk else None
+        raise PathwayError(
+            source, [Problem("yaml", "a pathway file holds one YAML document", "", line, 1, "yaml")]
+        )
+    assert first.chunk is not None
+    return first.data, first.chunk
+
+
+def load_pathway(
+    path: str | Path | None = None, limits: loading.Limits = loading.DEFAULT_LIMITS
+) -> Pathway:
+    """Read, validate and compile a pathway (the bundled one by default)."""
+    source = str(path) if path is not None else str(resources.default_pathway())
+    data, chunk = read_pathway_document(source, limits)
+    return _checked(data, source, chunk)
+
+
+def load_pathway_bytes(raw: bytes, source: str) -> Pathway:
+    """A pathway from bytes already read (a git revision, say); ``source`` labels messages."""
+    data, chunk = pathway_document_from_bytes(raw, source)
+    return _checked(data, source, chunk)
+
+
+def _checked(data: Any, source: str, chunk: loading.Chunk) -> Pathway:
+    pathway, problems = compile_pathway(data, source, chunk)
+    if pathway is None or problems:
+        raise PathwayError(source, problems)
+    return pathway
+
+
+def compile_pathway(
+    data: Any, source: str, chunk: loading.Chunk | None = None
+) -> tuple[Pathway | None, list[Problem]]:
+    """Validate and compile pathway data; every problem is returned, located."""
+    validator = pathway_validator()
+    root = None
+    if not validator.is_valid(data):
+        root = loading.compose(chunk) if chunk is not None else None
+        problems = [
+            Problem(p.kind, p.message, p.pointer, rule="schema").located(
+                root,
+                chunk.line_offset if chunk else 0,
+                key=p.message.startswith("unknown key"),
+            )
+            for p in validator.problems(data, root)
+        ]
+        return None, problems
+    builder = _Builder(data, source)
+    pathway = builder.build()
+    pathway.chunk = chunk
+    problems = builder.problems
+    if problems and chunk is not None:
+        root = loading.compose(chunk)
+        problems = [p.located(root, chunk.line_offset) for p in problems]
+    return pathway, problems
+
+
+class _Builder:
+    def __init__(self, data: dict[str, Any], source: str) -> None:
+        self.data = data
+        self.source = source
+        self.problems: list[Problem] = []
+        names = {tid: t["name"] for tid, t in data["therapies"].items()}
+        self.env = Environment(
+            fields=profile_fields(),
+            fact_titles={name: f["title"] for name, f in data["facts"].items()},
+            therapies=names,
+            outcomes=OUTCOMES,
+            problems=self.problems,
+        )
+        self.references = data["references"]
+
+    def error(self, rule: str, message: str, pointer: str) -> None:
+        self.problems.append(Problem("pathway", message, pointer, rule=rule))
+
+    def refs(self, ids: list[str] | None, pointer: str) -> tuple[str, ...]:
+        for i, ref in enumerate(ids or []):
+            if ref not in self.references:
+                guess = did_you_mean(ref, self.references)
+                self.error(
+                    "unknown-reference",
+                    f"reference '{ref}' is not in the pathway's references"
+                    + (f" (did you mean {guess}?)" if guess else ""),
+                    f"{pointer}/{i}",
+                )
+        return tuple(ids or ())
+
+    def condition(self, raw: Any, pointer: str) -> Condition:
+        return compile_condition(raw, pointer, self.env)
+
+    def build(self) -> Pathway:
+        d = self.data
+        meta = d["pathway"]
+        metadata = Metadata(
+            meta["id"],
+            meta["version"],
+            meta["title"],
+            meta["status"],
+            meta["last_reviewed"],
+            meta.get("review_interval_days"),
+            self.refs(meta["sources"], "/pathway/sources"),
+            meta["disclaimer"],
+            meta.get("notes", ""),
+        )
+        references = {
+            rid: Reference(
+                rid,
+                r["citation"],
+                r["year"],
+                r.get("pmid"),
+                r.get("pmcid"),
+                r.get("doi"),
+                r.get("nct"),
+                r.get("newer_than_source", False),
+            )
+            for rid, r in self.references.items()
+        }
+        facts = {
+            name: Fact(
+                name,
+                f["title"],
+                f.get("description", ""),
+                self.condition(f["when"], f"/facts/{name}/when"),
+                f"/facts/{name}",
+            )
+            for name, f in d["facts"].items()
+        }
+        self._check_fact_cycles(facts)
+        therapies = {
+            tid: self._therapy(tid, raw, order)
+            for order, (tid, raw) in enumerate(d["therapies"].items())
+        }
+        aliases = self._aliases(d["therapies"])
+        seen_ids: dict[str, str] = {}
+        tree = self._node(d["tree"], "/tree", seen_ids, therapies)
+        alerts = tuple(
+            AlertRule(
+                a["code"],
+                a["level"],
+                self.condition(a["when"], f"/alerts/{i}/when"),
+                a["message"],
+                self.refs(a["references"], f"/alerts/{i}/references"),
+                f"/alerts/{i}",
+            )
+            for i, a in enumerate(d["alerts"])
+        )
+        codes: dict[str, int] = {}
+        for i, alert in enumerate(alerts):
+            if alert.code in codes:
+                self.error(
+                    "duplicate-id",
+                    f"alert code '{alert.code}' is used twice (first at /alerts/{codes[alert.code]})",
+                    f"/alerts/{i}/code",
+                )
+            codes.setdefault(alert.code, i)
+        hr = d["history_rules"]
+        history_rules = HistoryRules(
+            float(hr["adequate_trial_months"]),
+            bool(hr.get("unknown_months_adequate", False)),
+            frozenset(hr["failure_outcomes"]),
+            frozenset(hr["intolerance_outcomes"]),
+            frozenset(hr["current_outcomes"]),
+            frozenset(hr.get("failure_exempt", [])),
+        )
+        for i, tid in enumerate(hr.get("failure_exempt", [])):
+            if tid not in therapies:
+                self._unknown_therapy(tid, f"/history_rules/failure_exempt/{i}", therapies)
+        policy = d["policy"]
+        for i, tid in enumerate(policy["always_discouraged"]):
+            if tid not in therapies:
+                self._unknown_therapy(tid, f"/policy/always_discouraged/{i}", therapies)
+        required = []
+        for i, rc in enumerate(policy["required_caveats"]):
+            if rc["therapy"] not in therapies:
+                self._unknown_therapy(
+                    rc["therapy"], f"/policy/required_caveats/{i}/therapy", therapies
+                )
+            required.append((rc["therapy"], rc["caveat"], f"/policy/required_caveats/{i}"))
+        messages = dict(d["messages"])
+        self._check_messages(messages)
+        return Pathway(
+            source=self.source,
+            metadata=metadata,
+            references=references,
+            therapies=therapies,
+            facts=facts,
+            tree=tree,
+            alerts=alerts,
+            history_rules=history_rules,
+            evidence_bonus={k: float(v) for k, v in d["ranking"]["evidence_bonus"].items()},
+            preferred_at=float(d["ranking"]["preferred_at"]),
+            always_discouraged=frozenset(policy["always_discouraged"]),
+            required_caveats=tuple(required),
+            messages=messages,
+            fields=profile_fields(),
+            aliases=aliases,
+            data=d,
+        )
+
+    def _therapy(self, tid: str, raw: dict[str, Any], order: int) -> Therapy:
+        here = f"/therapies/{tid}"
+        rules: dict[str, list[SafetyRule]] = {"contraindications": [], "cautions": []}
+        for kind in rules:
+            ids: set[str] = set()
+            for i, r in enumerate(raw.get(kind, [])):
+                at = f"{here}/{kind}/{i}"
+                if r["id"] in ids:
+                    self.error(
+                        "duplicate-id",
+                        f"rule id '{r['id']}' is used twice in {tid} {kind}",
+                        f"{at}/id",
+                    )
+                ids.add(r["id"])
+                rules[kind].append(
+                    SafetyRule(
+                        tid,
+                        r["id"],
+                        kind.rstrip("s"),
+                        self.condition(r["when"], f"{at}/when"),
+                        r["reason"] if kind == "contraindications" else r["caveat"],
+                        float(r.get("penalty", 0)),
+                        self.refs(r["references"], f"{at}/references"),
+                        at,
+                    )
+                )
+        caveats = tuple(
+            Caveat(
+                c["code"],
+                c["text"],
+                self.refs(c.get("references"), f"{here}/caveats/{i}/references"),
+            )
+            for i, c in enumerate(raw["caveats"])
+        )
+        context = tuple(
+            ContextEvidence(
+                self.condition(c["when"], f"{here}/evidence_in_context/{i}/when"),
+                c["evidence"],
+                self.refs(c["references"], f"{here}/evidence_in_context/{i}/references"),
+            )
+            for i, c in enumerate(raw.get("evidence_in_context", []))
+        )
+        current_when = (
+            self.condition(raw["current_when"], f"{here}/current_when")
+            if "current_when" in raw
+            else None
+        )
+        return Therapy(
+            id=tid,
+            name=raw["name"],
+            klass=raw["class"],
+            aliases=tuple(raw.get("aliases", [])),
+            evidence=raw["evidence"],
+            references=self.refs(raw["references"], f"{here}/references"),
+            caveats=caveats,
+            contraindications=tuple(rules["contraindications"]),
+            cautions=tuple(rules["cautions"]),
+            order=order,
+            evidence_note=raw.get("evidence_note", ""),
+            evidence_in_context=context,
+            tier=raw.get("tier"),
+            notes=raw.get("notes", ""),
+            current_when=current_when,
+            pointer=here,
+        )
+
+    def _aliases(self, raw_therapies: dict[str, Any]) -> dict[str, str]:
+        aliases: dict[str, str] = {}
+        for tid in raw_therapies:
+            aliases[_normal(tid)] = tid
+        for tid, raw in raw_therapies.items():
+            for i, alias in enumerate(raw.get("aliases", [])):
+                key = _normal(alias)
+                owner = aliases.get(key)
+                if owner is not None and owner != tid:
+                    self.error(
+                        "duplicate-alias",
+                        f"alias '{alias}' already names {owner}",
+                        f"/therapies/{tid}/aliases/{i}",
+                    )
+                    continue
+                aliases[key] = tid
+        return aliases
+
+    def _unknown_therapy(self, tid: str, pointer: str, therapies: Mapping[str, Therapy]) -> None:
+        guess = did_you_mean(tid, therapies)
+        self.error(
+            "unknown-therapy",
+            f"unknown therapy '{tid}'" + (f" (did you mean {guess}?)" if guess else ""),
+            pointer,
+        )
+
+    def _node(
+        self,
+        raw: dict[str, Any],
+        pointer: str,
+        seen: dict[str, str],
+        therapies: Mapping[str, Therapy],
+    ) -> Node:
+        nid = raw["id"]
+        if nid in seen:
+            self.error(
+                "duplicate-id",
+                f"node id '{nid}' is used twice (first at {seen[nid]})",
+                f"{pointer}/id",
+            )
+        seen.setdefault(nid, pointer)
+        has_condition = "when" in raw
+        when = self.condition(raw["when"], f"{pointer}/when") if has_condition else Always()
+        options = []
+        for i, o in enumerate(raw.get("options", [])):
+            at = f"{pointer}/options/{i}"
+            members = o["therapies"] if "therapies" in o else [o["therapy"]]
+            where = f"{at}/therapies" if "therapies" in o else f"{at}/therapy"
+            known = []
+            for j, tid in enumerate(members):
+                if tid not in therapies:
+                    self._unknown_therapy(
+                        tid, f"{where}/{j}" if "therapies" in o else where, therapies
+                    )
+                else:
+                    known.append(tid)
+            if not known:
+                continue
+            known.sort(key=lambda t: therapies[t].order)
+            options.append(
+                OptionSpec(
+                    tuple(known),
+                    float(o["weight"]),
+                    o["reason"],
+                    o.get("evidence"),
+                    self.refs(o.get("references"), f"{at}/references"),
+                    o.get("max_tier"),
+                    tuple(o.get("caveats", [])),
+                    at,
+                )
+            )
+        caps = []
+        for i, c in enumerate(raw.get("caps", [])):
+            ids = None
+            if c["therapies"] != "all":
+                for j, tid in enumerate(c["therapies"]):
+                    if tid not in therapies:
+                        self._unknown_therapy(tid, f"{pointer}/caps/{i}/therapies/{j}", therapies)
+                ids = frozenset(c["therapies"])
+            caps.append(
+                Cap(
+                    ids,
+                    c["max_tier"],
+                    c["caveat"],
+                    self.refs(c.get("references"), f"{pointer}/caps/{i}/references"),
+                )
+            )
+        children = tuple(
+            self._node(child, f"{pointer}/children/{i}", seen, therapies)
+            for i, child in enumerate(raw.get("children", []))
+        )
+        return Node(
+            nid, raw["title"], when, has_condition, tuple(options), tuple(caps), children, pointer
+        )
+
+    def _check_fact_cycles(self, facts: Mapping[str, Fact]) -> None:
+        uses = {
+            name: {c.name for c in fact.when.walk() if isinstance(c, FactRef)}
+            for name, fact in facts.items()
+        }
+        state: dict[str, int] = {}  # 1 visiting, 2 done
+
+        def visit(name: str, path: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = [*path[path.index(name) :], name]
+                self.error(
+                    "fact-cycle",
+                    "facts refer to each other in a cycle: " + " -> ".join(cycle),
+                    f"/facts/{name}/when",
+                )
+                return
+            state[name] = 1
+            for used in sorted(uses.get(name, ())):
+                if used in uses:
+                    visit(used, [*path, name])
+            state[name] = 2
+
+        for name in facts:
+            visit(name, [])
+
+    def _check_messages(self, messages: dict[str, str]) -> None:
+        allowed = {
+            "intolerance": {"after"},
+            "failure": {"outcome", "months"},
+            "continue_current": {"names"},
+            "already_current": {"names"},
+            "member_excluded": {"name", "reason"},
+            "not_recorded": {"fields", "reason"},
+            "current_contraindicated": {"name", "reason"},
+        }
+        for key, text in messages.items():
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            except ValueError as exc:
+                self.error(
+                    "bad-message",
+                    f"message '{key}' is not a valid template: {exc}",
+                    f"/messages/{key}",
+                )
+                continue
+            unknown = used - allowed.get(key, set())
+            if unknown:
+                self.error(
+                    "bad-message",
+                    f"message '{key}' uses unknown fields {sorted(unknown)}; it may use {sorted(allowed.get(key, set()))}",
+                    f"/messages/{key}",
+                )

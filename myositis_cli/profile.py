@@ -1,0 +1,96 @@
+"""The validated patient profile as a frozen value.
+
+``build_profile`` takes schema-valid data, resolves each history therapy
+name through the pathway's catalogue (aliases, any case) and flattens the
+fields conditions read. An unknown therapy name is a semantic problem naming
+the closest id. A value that means "not known" (``unknown``) is read as an
+absent field: both mean the same to the pathway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from .conditions import NOT_KNOWN, HistoryItem
+from .pathway import Pathway, profile_fields
+from .validation import Problem
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One patient at one decision point."""
+
+    id: str
+    age: int | float
+    subtype: str
+    values: Mapping[str, Any]  # dotted field -> value, as conditions read them
+    history: tuple[HistoryItem, ...]
+    has_history: bool
+    data: Mapping[str, Any]
+
+
+class ProfileProblems(Exception):
+    """Semantic problems of a schema-valid profile."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@cache
+def _not_known_fields() -> frozenset[str]:
+    return frozenset(
+        path
+        for path, spec in profile_fields().items()
+        if spec.kind == "enum" and NOT_KNOWN in spec.values
+    )
+
+
+def build_profile(data: Mapping[str, Any], pathway: Pathway) -> Profile:
+    """A Profile from schema-valid data, or ProfileProblems."""
+    not_known = _not_known_fields()
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            values[key] = value
+            for sub, item in value.items():
+                path = f"{key}.{sub}"
+                if item == NOT_KNOWN and path in not_known:
+                    continue
+                values[path] = item
+        elif not (value == NOT_KNOWN and key in not_known):
+            values[key] = value
+
+    problems: list[Problem] = []
+    history: list[HistoryItem] = []
+    current_outcomes = pathway.history_rules.current_outcomes
+    raw_history = data.get("history")
+    for index, entry in enumerate(raw_history or ()):
+        name = entry["therapy"]
+        therapy = pathway.resolve_therapy(name)
+        if therapy is None:
+            guess = pathway.closest_therapy(name)
+            hint = f" (did you mean {guess}?)" if guess else ""
+            problems.append(
+                Problem("semantic", f"unknown therapy '{name}'{hint}", f"/history/{index}/therapy")
+            )
+            continue
+        outcome = entry.get("outcome")
+        current = entry.get("current")
+        if current is None:
+            current = outcome in current_outcomes
+        history.append(HistoryItem(index, therapy, entry.get("months"), outcome, bool(current)))
+    if problems:
+        raise ProfileProblems(problems)
+    return Profile(
+        id=data["id"],
+        age=data["age"],
+        subtype=data["diagnosis"]["subtype"],
+        values=values,
+        history=tuple(history),
+        has_history=raw_history is not None,
+        data=data,
+    )

@@ -1,0 +1,48 @@
+"""Where the bundled pathway and schemas are.
+
+In a wheel they travel inside the package (``myositis_cli/pathways``,
+``myositis_cli/schemas``); in a source checkout or an editable install they
+are the repository's top-level folders, where clinicians edit them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATHWAY = "refractory-myositis.yaml"
+
+
+@cache
+def data_dir(name: str) -> Path:
+    """The folder ``pathways`` or ``schemas``, bundled or from the checkout."""
+    bundled = resources.files("myositis_cli") / name
+    if bundled.is_dir():
+        return Path(str(bundled))
+    checkout = Path(__file__).resolve().parent.parent / name
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"the bundled {name}/ folder is missing from this installation")
+
+
+def default_pathway() -> Path:
+    return data_dir("pathways") / DEFAULT_PATHWAY
+
+
+def default_cases() -> Path:
+    return data_dir("pathways") / "cases"
+
+
+def schema_path(name: str) -> Path:
+    return data_dir("schemas") / f"{name}.schema.json"
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """A bundled JSON Schema (``profile``, ``pathway`` or ``case``), parsed once."""
+    with open(schema_path(name), encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded

@@ -1,0 +1,191 @@
+"""The values that cross from the engine to the renderers, and the exit-code rule.
+
+A ``CaseResult`` is one input document's outcome: a ``Recommendation`` or the
+problems that stopped it. ``record`` gives the JSON record of
+spec/behaviour.md; its keys are the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import EXIT_FINDINGS, EXIT_OK
+from .validation import Problem
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the clinician must see first; ``level`` is critical, warning or info."""
+
+    level: str
+    code: str
+    message: str
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """A ranked next-line option: one therapy, or a combination started together."""
+
+    rank: int
+    therapy: str  # member ids joined by '+', catalogue order
+    therapies: tuple[str, ...]  # what to start
+    name: str
+    tier: str
+    evidence: str
+    score: float
+    reasons: tuple[str, ...]
+    caveats: tuple[str, ...]
+    references: tuple[str, ...]
+    continued: tuple[str, ...] = ()  # current therapies this option goes alongside
+    missing: tuple[str, ...] = ()  # absent fields a safety rule of this option needed
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A therapy that a history or safety rule rules out for this patient."""
+
+    therapy: str
+    name: str
+    reason: str
+    reasons: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """An option the walk suggested but that was left out, and why."""
+
+    therapy: str
+    therapies: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of the walk, for --explain."""
+
+    phase: str  # walk | history | safety | option | rank | alert
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    subtype: str
+    refractory: bool | None
+    alerts: tuple[Alert, ...]
+    options: tuple[Option, ...]
+    excluded: tuple[Exclusion, ...]
+    withheld: tuple[Withheld, ...]
+    missing: tuple[str, ...]
+    current: tuple[str, ...]
+    pathway_id: str
+    pathway_version: str
+    disclaimer: str
+    trace: tuple[TraceStep, ...] = ()
+    reached: frozenset[str] = frozenset()  # node:ID, rule:THERAPY.ID, alert:CODE - for coverage
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one input document."""
+
+    source: str
+    document: int
+    id: str | None
+    recommendation: Recommendation | None = None
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """No problems (``validate`` gives ok results without a recommendation)."""
+        return not self.problems
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "error"
+
+
+def exit_code(results: Iterable[CaseResult]) -> int:
+    """0 when every case was processed, 1 when at least one was rejected."""
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS
+
+
+def record(result: CaseResult, *, explain: bool = False, top: int | None = None) -> dict[str, Any]:
+    """The JSON record of one case (spec/behaviour.md); insertion order is the key order."""
+    out: dict[str, Any] = {
+        "source": result.source,
+        "document": result.document,
+        "id": result.id,
+        "status": result.status,
+    }
+    rec = result.recommendation
+    if result.problems:
+        first = result.problems[0]
+        out["error"] = _problem(first)
+        if len(result.problems) > 1:
+            out["errors"] = [_problem(p) for p in result.problems]
+        return out
+    if rec is None:  # validated only
+        return out
+    options = rec.options if top is None else rec.options[:top]
+    out["pathway"] = {"id": rec.pathway_id, "version": rec.pathway_version}
+    out["subtype"] = rec.subtype
+    out["refractory"] = rec.refractory
+    out["alerts"] = [
+        {"level": a.level, "code": a.code, "message": a.message, "references": list(a.references)}
+        for a in rec.alerts
+    ]
+    out["options"] = [
+        {
+            "rank": o.rank,
+            "therapy": o.therapy,
+            "therapies": list(o.therapies),
+            "name": o.name,
+            "tier": o.tier,
+            "evidence": o.evidence,
+            "score": o.score,
+            "reasons": list(o.reasons),
+            "caveats": list(o.caveats),
+            "references": list(o.references),
+            "continued": list(o.continued),
+            "missing": list(o.missing),
+        }
+        for o in options
+    ]
+    out["excluded"] = [
+        {
+            "therapy": e.therapy,
+            "name": e.name,
+            "reason": e.reason,
+            "reasons": list(e.reasons),
+            "rules": list(e.rules),
+        }
+        for e in rec.excluded
+    ]
+    out["withheld"] = [
+        {"therapy": w.therapy, "therapies": list(w.therapies), "reason": w.reason}
+        for w in rec.withheld
+    ]
+    out["missing"] = list(rec.missing)
+    out["current"] = list(rec.current)
+    out["disclaimer"] = rec.disclaimer
+    if explain:
+        out["trace"] = [
+            {"phase": s.phase, "subject": s.subject, "message": s.message} for s in rec.trace
+        ]
+    return out
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {
+        "kind": problem.kind,
+        "message": problem.message,
+        "path": problem.pointer,
+        "line": problem.line,
+        "column": problem.column,
+    }
