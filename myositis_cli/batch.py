@@ -18,7 +18,7 @@ from typing import Any
 from . import loading
 from .engine import suggest
 from .pathway import Pathway
-from .profile import ProfileProblems, build_profile
+from .profile import ProfileProblems, build_profile, therapy_problems
 from .results import CaseResult
 from .validation import Problem, Validator
 
@@ -116,11 +116,12 @@ class CaseRunner:
             )
         if not self.validator.is_valid(data):
             root = loading.compose(chunk)
+            found = self.validator.problems(data, root) + therapy_problems(data, self.pathway)
             problems = tuple(
                 p.located(root, chunk.line_offset, key=p.message.startswith("unknown key"))
-                for p in self.validator.problems(data, root)
+                for p in found
             )
-            return CaseResult(label, document.index, case_id, problems=problems)
+            return CaseResult(label, document.index, case_id, problems=_in_line_order(problems))
         try:
             profile = build_profile(data, self.pathway)
         except ProfileProblems as exc:
@@ -156,6 +157,10 @@ def _internal(exc: BaseException) -> Problem:
     return Problem(
         "internal", f"internal error ({type(exc).__name__}: {exc}); please report this input"
     )
+
+
+def _in_line_order(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
 
 
 def _case_id(data: Any) -> str | None:

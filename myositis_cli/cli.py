@@ -181,10 +181,7 @@ def _report_problems(results: Iterable[CaseResult], *, quiet: bool = False) -> I
     for result in results:
         if not result.ok:
             for problem in result.problems:
-                source = result.source + (
-                    f"[{result.document}]" if result.document and problem.line is None else ""
-                )
-                _err(format_problem(source, problem))
+                _err(format_problem(result.source, problem, result.document))
         yield result
 
 

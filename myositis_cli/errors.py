@@ -45,14 +45,20 @@ class PathwayError(MyositisError):
         return [format_problem(self.source, p) for p in self.problems]
 
 
-def format_problem(source: str, problem: Problem) -> str:
-    """``file:line:column: /pointer: message`` as compilers and linters write it."""
+def format_problem(source: str, problem: Problem, document: int = 0) -> str:
+    """``file:line:column: /pointer: message`` as compilers and linters write it.
+
+    A document after the first of a multi-document stream is named too
+    (``document 2``), so the line is unambiguous even without its line number.
+    """
     where = source
     if problem.line is not None:
         where += f":{problem.line}"
         if problem.column is not None:
             where += f":{problem.column}"
     text = f"{where}: "
+    if document:
+        text += f"document {document + 1}: "
     if problem.pointer:
         text += f"{problem.pointer}: "
     text += problem.message

@@ -49,6 +49,21 @@ def _not_known_fields() -> frozenset[str]:
     )
 
 
+def therapy_problems(data: Any, pathway: Pathway) -> list[Problem]:
+    """Unknown therapy names in well-formed history entries, even if the rest is invalid."""
+    problems = []
+    history = data.get("history") if isinstance(data, dict) else None
+    for index, entry in enumerate(history if isinstance(history, list) else ()):
+        name = entry.get("therapy") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name and pathway.resolve_therapy(name) is None:
+            guess = pathway.closest_therapy(name)
+            hint = f" (did you mean {guess}?)" if guess else ""
+            problems.append(
+                Problem("semantic", f"unknown therapy '{name}'{hint}", f"/history/{index}/therapy")
+            )
+    return problems
+
+
 def build_profile(data: Mapping[str, Any], pathway: Pathway) -> Profile:
     """A Profile from schema-valid data, or ProfileProblems."""
     not_known = _not_known_fields()

@@ -59,7 +59,7 @@ def write_validation(results: Iterable[CaseResult], out: TextIO, fmt: str) -> It
                     + "\n"
                 )
             else:
-                out.write(format_problem(result.source, problem) + "\n")
+                out.write(format_problem(result.source, problem, result.document) + "\n")
         yield result
 
 

@@ -1,0 +1,31 @@
+"""Shared fixtures: the repository's pathway and a case runner."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from helpers import repo_pathway
+from hypothesis import HealthCheck, settings
+
+from myositis_cli import loading
+from myositis_cli.batch import CaseRunner
+from myositis_cli.pathway import Pathway, profile_validator
+
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def pathway() -> Pathway:
+    return repo_pathway()
+
+
+@pytest.fixture(scope="session")
+def runner(pathway: Pathway) -> CaseRunner:
+    return CaseRunner(pathway, profile_validator(), loading.DEFAULT_LIMITS, trace=True)

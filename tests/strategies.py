@@ -1,0 +1,88 @@
+"""Hypothesis strategies for valid profiles, built from the profile schema itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from myositis_cli import resources
+
+SCHEMA = resources.schema("profile")
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if ref:
+        target: Any = SCHEMA
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _value(node: dict[str, Any]) -> st.SearchStrategy[Any]:
+    node = _resolve(node)
+    if "enum" in node:
+        return st.sampled_from(node["enum"])
+    if "const" in node:
+        return st.just(node["const"])
+    kind = node.get("type")
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        return st.integers(node.get("minimum", 0), node.get("maximum", 1000))
+    if kind == "number":
+        low, high = node.get("minimum", 0), node.get("maximum", 400)
+        return st.one_of(st.integers(low, int(high)), st.floats(low, high, allow_nan=False))
+    if kind == "array":
+        return st.lists(_value(node["items"]), unique=bool(node.get("uniqueItems")), max_size=6)
+    if kind == "object":
+        return _object(node)
+    raise AssertionError(f"no strategy for {node}")
+
+
+def _object(node: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    required = set(node.get("required", []))
+    props = node.get("properties", {})
+    return st.fixed_dictionaries(
+        {k: _value(v) for k, v in props.items() if k in required},
+        optional={k: _value(v) for k, v in props.items() if k not in required},
+    )
+
+
+def therapy_names(pathway: Any) -> st.SearchStrategy[str]:
+    names = []
+    for tid, therapy in pathway.therapies.items():
+        names.append(tid)
+        names.extend(therapy.aliases)
+    return st.sampled_from(sorted(names)).flatmap(
+        lambda n: st.sampled_from([n, n.upper(), n.title()])
+    )
+
+
+def profiles(pathway: Any) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid profiles of every shape the schema allows, with real therapy names."""
+    props = dict(SCHEMA["properties"])
+    entry = dict(props["history"]["items"])
+    entry_props = dict(entry["properties"])
+    entry_props["therapy"] = {"type": "string"}
+    history = st.lists(
+        st.fixed_dictionaries(
+            {"therapy": therapy_names(pathway)},
+            optional={k: _value(v) for k, v in entry_props.items() if k != "therapy"},
+        ),
+        max_size=6,
+    )
+    case_id = st.from_regex(r"\A[A-Za-z0-9._-]{1,20}\Z")
+    return st.fixed_dictionaries(
+        {"id": case_id, "age": _value(props["age"]), "diagnosis": _value(props["diagnosis"])},
+        optional={
+            "profile_version": st.just(1),
+            "sex": _value(props["sex"]),
+            "manifestations": _value(props["manifestations"]),
+            "glucocorticoids": _value(props["glucocorticoids"]),
+            "history": history,
+            "safety": _value(props["safety"]),
+        },
+    )
