@@ -92,13 +92,16 @@ def check(
         return findings
     root = loading.compose(chunk)
     extra: list[tuple[str, str, str, str, str]] = []  # rule, severity, message, pointer, subject
-    extra += _reachability(pathway)
+    if not any(p.rule == "fact-cycle" for p in problems):  # inlining cyclic facts never ends
+        extra += _reachability(pathway)
     extra += _evidence(pathway)
     extra += _policy(pathway)
     extra += _review(pathway, max_age_days, today or dt.date.today())
     extra += _unused(pathway)
     for rule, severity, message, pointer, subject in extra:
-        located = Problem("pathway", message, pointer, rule=rule).located(root, chunk.line_offset)
+        located = Problem("pathway", message, pointer, rule=rule).located(
+            root, chunk.line_offset, key=True
+        )
         findings.append(
             Finding(rule, severity, message, source, located.line, located.column, pointer, subject)
         )
@@ -144,7 +147,9 @@ class Satisfiability:
 
     def __init__(self, pathway: Pathway) -> None:
         self.pathway = pathway
-        self._memo: dict[tuple[int, bool], list[Term]] = {}
+        # keyed by id(), so each entry keeps its condition alive: a freed
+        # condition's id can be reused by another one
+        self._memo: dict[tuple[int, bool], tuple[Condition, list[Term]]] = {}
         self._ctx = Context(
             {},
             (),
@@ -163,8 +168,9 @@ class Satisfiability:
 
     def _dnf(self, cond: Condition, positive: bool) -> list[Term]:
         key = (id(cond), positive)
-        if key in self._memo:
-            return self._memo[key]
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is cond:
+            return hit[1]
         if isinstance(cond, Always):
             result: list[Term] = [()] if positive else []
         elif isinstance(cond, (All, AnyOf)):
@@ -179,7 +185,7 @@ class Satisfiability:
             result = [((cond, positive),)]
         if len(result) > _MAX_TERMS:
             raise _TooComplex
-        self._memo[key] = result
+        self._memo[key] = (cond, result)
         return result
 
     def _product(self, parts: list[list[Term]]) -> list[Term]:
