@@ -1,0 +1,115 @@
+"""Renderers are pure functions of results: checked with an injected Console and snapshots."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from helpers import EXAMPLES, FIXTURES, repo_pathway
+from rich.console import Console
+from syrupy.assertion import SnapshotAssertion
+
+from myositis_cli import loading
+from myositis_cli.batch import CaseRunner, Source, expand
+from myositis_cli.pathway import compile_pathway, profile_validator, read_pathway_document
+from myositis_cli.render import json as json_render
+from myositis_cli.render.markdown import write_markdown
+from myositis_cli.render.table import write_table
+from myositis_cli.results import record
+
+EXAMPLE = EXAMPLES / "refractory-dm-skin.yaml"
+
+
+def results(path: Path = EXAMPLE, pathway=None, trace: bool = False):  # type: ignore[no-untyped-def]
+    runner = CaseRunner(pathway or repo_pathway(), profile_validator(), loading.DEFAULT_LIMITS, trace=trace)
+    if path == EXAMPLE:  # a label that does not depend on where the checkout is
+        return list(runner.run([Source("examples/refractory-dm-skin.yaml", str(EXAMPLE))]))
+    return list(runner.run(expand([str(path)])))
+
+
+def table_text(res, width: int = 240, **kw) -> str:  # type: ignore[no-untyped-def]
+    console = Console(file=io.StringIO(), width=width, color_system=None, markup=False, emoji=False)
+    list(write_table(res, console, **kw))
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_table_has_every_section_in_order() -> None:
+    text = table_text(results())
+    positions = [text.index(s) for s in (
+        "case-017", "meets the refractory definition", "WARNING", "Options, ranked",
+        "Intravenous immunoglobulin", "Left out", "Not recorded", "Decision support for clinicians")]
+    assert positions == sorted(positions)
+    assert "\x1b[" not in text
+
+
+def test_table_prints_data_literally_never_as_markup(tmp_path: Path) -> None:
+    data, chunk = read_pathway_document(str(FIXTURES / "pathways" / "mini.yaml"))
+    data["therapies"]["methotrexate"]["name"] = "[bold]Methotrexate[/] :smile:"
+    data["tree"]["children"][0]["options"][0]["reason"] = "first line [/] [red]x"
+    pathway, problems = compile_pathway(data, "mini", chunk)
+    assert pathway is not None and not problems
+    case = tmp_path / "c.yaml"
+    case.write_text("id: c\nage: 40\ndiagnosis: {subtype: polymyositis}\n")
+    text = table_text(results(case, pathway))
+    assert "[bold]Methotrexate[/] :smile:" in text and "first line [/] [red]x" in text
+
+
+def test_top_and_explain() -> None:
+    text = table_text(results(trace=True), top=2, explain=True)
+    assert "more option(s) not shown (--top 2)" in text
+    assert "How the pathway was walked" in text and "entered 'Refractory myositis'" in text
+
+
+def test_json_is_one_list_and_byte_identical() -> None:
+    out1, out2 = io.StringIO(), io.StringIO()
+    list(json_render.write_json(results(EXAMPLES / "clinic-list.yaml"), out1))
+    list(json_render.write_json(results(EXAMPLES / "clinic-list.yaml"), out2))
+    assert out1.getvalue() == out2.getvalue()
+    records = json.loads(out1.getvalue())
+    assert [r["id"] for r in records] == ["clinic-ibm", "clinic-jdm-new", "clinic-dm-new-adult"]
+    empty = io.StringIO()
+    list(json_render.write_json([], empty))
+    assert json.loads(empty.getvalue()) == []
+
+
+def test_record_keys_are_the_contract() -> None:
+    rec = record(results()[0])
+    assert list(rec)[:4] == ["source", "document", "id", "status"]
+    for key in ("pathway", "refractory", "alerts", "options", "excluded", "missing", "disclaimer"):
+        assert key in rec
+    assert rec["pathway"] == {"id": "refractory-myositis", "version": repo_pathway().version}
+    option = rec["options"][0]
+    for key in ("rank", "therapy", "therapies", "name", "tier", "evidence", "score", "reasons", "caveats", "references"):
+        assert key in option
+    assert set(rec["alerts"][0]) >= {"level", "code", "message"}
+    assert set(rec["excluded"][0]) >= {"therapy", "reason"}
+
+
+def test_jsonl_one_compact_line_per_record() -> None:
+    out = io.StringIO()
+    list(json_render.write_jsonl(results(EXAMPLES / "clinic-list.yaml"), out))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["status"] == "ok" for line in lines)
+    assert ", " not in lines[0].split('"disclaimer"')[0][:20]
+
+
+def test_markdown_escapes_table_cells(tmp_path: Path) -> None:
+    data, chunk = read_pathway_document(str(FIXTURES / "pathways" / "mini.yaml"))
+    data["tree"]["children"][0]["options"][0]["reason"] = "a | b *c*"
+    pathway, _ = compile_pathway(data, "mini", chunk)
+    case = tmp_path / "c.yaml"
+    case.write_text("id: c\nage: 40\ndiagnosis: {subtype: polymyositis}\n")
+    out = io.StringIO()
+    list(write_markdown(results(case, pathway), out))
+    assert "a \\| b \\*c\\*" in out.getvalue()
+
+
+def test_markdown_snapshot(snapshot: SnapshotAssertion) -> None:
+    out = io.StringIO()
+    list(write_markdown(results(), out))
+    assert out.getvalue() == snapshot
+
+
+def test_table_snapshot(snapshot: SnapshotAssertion) -> None:
+    assert table_text(results(), width=120) == snapshot
