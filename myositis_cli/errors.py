@@ -8,8 +8,10 @@ turns it into a message on stderr and an exit code in one place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .validation import Problem
+if TYPE_CHECKING:  # keep `myositis --help` free of the YAML and schema machinery
+    from .validation import Problem
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # a case rejected, a lint finding, a failing golden case

@@ -17,11 +17,10 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yaml.nodes import Node
-
-from . import loading
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 Predicate = Callable[[Any], bool]
 
@@ -326,6 +325,8 @@ class Problem:
         """This problem with the line and column of its node filled in."""
         if self.line is not None or root is None:
             return self
+        from . import loading
+
         mark = loading.locate(root, pointer_parts(self.pointer), key=key)
         if mark is None:
             return self
@@ -505,7 +506,7 @@ class Validator:
         if not path and names == ["object"]:
             return f"expected a mapping ({self.what}), got {_describe(value)}"
         message = f"expected {words}, got {_show(value, path, root)}"
-        written = loading.scalar_text(root, path) if root is not None else None
+        written = _written(root, path)
         if "string" in names and written is not None and not isinstance(value, str):
             message += f"; quote it to keep it as text: '{written}'"
         return message
@@ -533,7 +534,7 @@ def _describe(value: Any) -> str:
 
 def _show(value: Any, path: list[Any], root: Node | None) -> str:
     """A value as the user wrote it, with YAML's reading of it when they differ."""
-    written = loading.scalar_text(root, path) if root is not None else None
+    written = _written(root, path)
     if isinstance(value, bool):
         if written is not None and written.lower() not in ("true", "false"):
             return f"{written!r} (YAML reads {written} as {str(value).lower()}; quote it)"
@@ -547,6 +548,14 @@ def _show(value: Any, path: list[Any], root: Node | None) -> str:
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     return _describe(value)
+
+
+def _written(root: Node | None, path: list[Any]) -> str | None:
+    if root is None:
+        return None
+    from . import loading
+
+    return loading.scalar_text(root, path)
 
 
 def _short(value: Any) -> str:

@@ -47,7 +47,9 @@ def test_pattern_selects_cases() -> None:
 def test_compare_checks_order_and_withheld() -> None:
     report = run_cases(load_pathway(MINI), str(CASES))
     assert report.outcomes and compare({}, _rec()) == []
-    assert compare({"order": ["anti_tnf", "rituximab"]}, _rec())[0].startswith("order: expected anti_tnf > rituximab")
+    assert compare({"order": ["anti_tnf", "rituximab"]}, _rec())[0].startswith(
+        "order: expected anti_tnf > rituximab"
+    )
 
 
 def _rec():  # type: ignore[no-untyped-def]
@@ -55,15 +57,23 @@ def _rec():  # type: ignore[no-untyped-def]
     from myositis_cli.profile import build_profile
 
     pw = load_pathway(MINI)
-    data = {"id": "x", "age": 12, "diagnosis": {"subtype": "polymyositis"},
-            "history": [{"therapy": "mtx", "months": 4, "outcome": "inadequate_response"}]}
+    data = {
+        "id": "x",
+        "age": 12,
+        "diagnosis": {"subtype": "polymyositis"},
+        "history": [{"therapy": "mtx", "months": 4, "outcome": "inadequate_response"}],
+    }
     return suggest(pw, build_profile(data, pw))
 
 
 def test_diff_reports_what_changes(tmp_path: Path) -> None:
     new = tmp_path / "new.yaml"
-    new.write_text(MINI.read_text().replace("          weight: 1\n          reason: limited evidence option",
-                                            "          weight: 6\n          reason: limited evidence option"))
+    new.write_text(
+        MINI.read_text().replace(
+            "          weight: 1\n          reason: limited evidence option",
+            "          weight: 6\n          reason: limited evidence option",
+        )
+    )
     report = impact.compare(str(MINI), str(new), [str(CASES)])
     assert (report.total, report.changed, report.errors) == (2, 1, 0)
     changed = next(c for c in report.cases if c.changes)

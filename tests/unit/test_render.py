@@ -22,7 +22,9 @@ EXAMPLE = EXAMPLES / "refractory-dm-skin.yaml"
 
 
 def results(path: Path = EXAMPLE, pathway=None, trace: bool = False):  # type: ignore[no-untyped-def]
-    runner = CaseRunner(pathway or repo_pathway(), profile_validator(), loading.DEFAULT_LIMITS, trace=trace)
+    runner = CaseRunner(
+        pathway or repo_pathway(), profile_validator(), loading.DEFAULT_LIMITS, trace=trace
+    )
     if path == EXAMPLE:  # a label that does not depend on where the checkout is
         return list(runner.run([Source("examples/refractory-dm-skin.yaml", str(EXAMPLE))]))
     return list(runner.run(expand([str(path)])))
@@ -36,9 +38,19 @@ def table_text(res, width: int = 240, **kw) -> str:  # type: ignore[no-untyped-d
 
 def test_table_has_every_section_in_order() -> None:
     text = table_text(results())
-    positions = [text.index(s) for s in (
-        "case-017", "meets the refractory definition", "WARNING", "Options, ranked",
-        "Intravenous immunoglobulin", "Left out", "Not recorded", "Decision support for clinicians")]
+    positions = [
+        text.index(s)
+        for s in (
+            "case-017",
+            "meets the refractory definition",
+            "WARNING",
+            "Options, ranked",
+            "Intravenous immunoglobulin",
+            "Left out",
+            "Not recorded",
+            "Decision support for clinicians",
+        )
+    ]
     assert positions == sorted(positions)
     assert "\x1b[" not in text
 
@@ -80,7 +92,18 @@ def test_record_keys_are_the_contract() -> None:
         assert key in rec
     assert rec["pathway"] == {"id": "refractory-myositis", "version": repo_pathway().version}
     option = rec["options"][0]
-    for key in ("rank", "therapy", "therapies", "name", "tier", "evidence", "score", "reasons", "caveats", "references"):
+    for key in (
+        "rank",
+        "therapy",
+        "therapies",
+        "name",
+        "tier",
+        "evidence",
+        "score",
+        "reasons",
+        "caveats",
+        "references",
+    ):
         assert key in option
     assert set(rec["alerts"][0]) >= {"level", "code", "message"}
     assert set(rec["excluded"][0]) >= {"therapy", "reason"}

@@ -1,0 +1,37 @@
+"""The installed console script and ``python -m`` run the same app."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from helpers import EXAMPLES
+
+from myositis_cli import __version__
+
+
+def test_python_dash_m() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "myositis_cli", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.startswith(f"myositis {__version__} ")
+
+
+def test_console_script_runs_a_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cli.test_hostile import run
+
+    proc = run("suggest", str(EXAMPLES), "-f", "json", "-o", str(tmp_path / "out.json"))
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.stderr.strip() == "9 cases: 9 ok, 0 failed"
+    assert len(json.loads((tmp_path / "out.json").read_text())) == 9
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys; from myositis_cli.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('yaml', 'jsonschema', 'myositis_cli.engine') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
