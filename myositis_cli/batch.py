@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import loading
 from .engine import suggest
@@ -27,8 +26,7 @@ STDIN_LABEL = "<stdin>"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One thing to read: a file path, or standard input."""
 
     label: str  # as the user will see it in records and messages

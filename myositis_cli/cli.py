@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 import typer
 
 from . import __version__
-from .errors import EXIT_FINDINGS, EXIT_OK, MyositisError, UsageError
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MyositisError, UsageError
 
 if TYPE_CHECKING:
     from .loading import Limits
@@ -137,6 +137,14 @@ def _guard(action: Callable[[], int]) -> NoReturn:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = EXIT_FINDINGS
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("MYOSITIS_DEBUG"):
+            raise
+        _err(
+            f"myositis: internal error ({type(exc).__name__}: {exc}); please report it "
+            "(MYOSITIS_DEBUG=1 shows the traceback)"
+        )
+        code = EXIT_USAGE
     raise typer.Exit(code)
 
 
@@ -176,13 +184,46 @@ def _console(out: TextIO, *, stderr: bool = False) -> Any:
 
 def _report_problems(results: Iterable[CaseResult], *, quiet: bool = False) -> Iterator[CaseResult]:
     """Pass results through, printing each problem as one located line on stderr."""
-    from .errors import format_problem
-
     for result in results:
-        if not result.ok:
-            for problem in result.problems:
-                _err(format_problem(result.source, problem, result.document))
+        _print_problems(result)
         yield result
+
+
+def _encode_in_workers(
+    runner: Any,
+    sources: Iterable[Any],
+    workers: int,
+    format: OutputFormat,
+    out: TextIO,
+    explain: bool,
+    top: int | None,
+) -> tuple[int, int]:
+    """JSON output from worker processes: they encode, this process only writes."""
+    from .parallel import encode_parallel
+    from .render.json import Encoder, separator, write_blocks
+
+    as_list = format is OutputFormat.json
+    counts = [0, 0]
+
+    def blocks() -> Iterator[str]:
+        encoder = Encoder(pretty=as_list, explain=explain, top=top)
+        for block in encode_parallel(runner, sources, workers, encoder, separator(as_list=as_list)):
+            for failure in block.failures:
+                _print_problems(failure)
+            counts[0] += block.ok
+            counts[1] += len(block.failures)
+            yield block.text
+
+    write_blocks(blocks(), out, as_list=as_list)
+    return counts[0], counts[1]
+
+
+def _print_problems(result: CaseResult) -> None:
+    if not result.ok:
+        from .errors import format_problem
+
+        for problem in result.problems:
+            _err(format_problem(result.source, problem, result.document))
 
 
 def _version_callback(value: bool) -> None:
@@ -269,16 +310,29 @@ def suggest(
         from .pathway import profile_validator
 
         pw = _load(pathway, limits)
-        sources = list(batch.expand(inputs))
-        results = _run_cases(
-            pw, profile_validator(), limits, sources, explain=explain, engine=True, jobs=jobs
-        )
-        results = _report_problems(results, quiet=quiet)
-        results = _progress(results, len(sources), quiet=quiet, output=output)
+        runner = batch.CaseRunner(pw, profile_validator(), limits, trace=explain)
+        sources = batch.expand(inputs)  # streamed: memory stays flat in the number of cases
+        workers = (os.cpu_count() or 1) if jobs == 0 else jobs
         out = _open_output(output)
         try:
-            written = _render(results, format, out, explain=explain, top=top)
-            ok, failed = _tally(written)
+            if (
+                workers > 1
+                and batch.STDIN not in inputs
+                and format in (OutputFormat.json, OutputFormat.jsonl)
+            ):
+                ok, failed = _encode_in_workers(runner, sources, workers, format, out, explain, top)
+            else:
+                results: Iterator[CaseResult]
+                if workers > 1 and batch.STDIN not in inputs:
+                    from .parallel import run_parallel
+
+                    results = run_parallel(runner, sources, workers)
+                else:
+                    results = runner.run(sources)
+                results = _report_problems(results, quiet=quiet)
+                results = _progress(results, inputs, quiet=quiet, output=output)
+                written = _render(results, format, out, explain=explain, top=top)
+                ok, failed = _tally(written)
         finally:
             if out is not sys.stdout:
                 out.close()
@@ -288,27 +342,6 @@ def suggest(
         return EXIT_OK if failed == 0 else EXIT_FINDINGS
 
     _guard(run)
-
-
-def _run_cases(
-    pw: Pathway,
-    validator: Any,
-    limits: Limits,
-    sources: list[Any],
-    *,
-    explain: bool,
-    engine: bool,
-    jobs: int,
-) -> Iterator[CaseResult]:
-    from . import batch
-
-    runner = batch.CaseRunner(pw, validator, limits, trace=explain, engine=engine)
-    workers = (os.cpu_count() or 1) if jobs == 0 else jobs
-    if workers > 1 and len(sources) > 1:
-        from .parallel import run_parallel
-
-        return run_parallel(runner, sources, workers)
-    return runner.run(sources)
 
 
 def _render(
@@ -355,10 +388,15 @@ def _summary(ok: int, failed: int, *, quiet: bool, noun: str = "case") -> None:
 
 
 def _progress(
-    results: Iterator[CaseResult], total: int, *, quiet: bool, output: Path | None
+    results: Iterator[CaseResult], inputs: list[str], *, quiet: bool, output: Path | None
 ) -> Iterator[CaseResult]:
     """A progress bar on stderr for long batches, only when a person is watching it."""
-    if quiet or total < 200 or not sys.stderr.isatty() or (output is None and sys.stdout.isatty()):
+    if quiet or not sys.stderr.isatty() or (output is None and sys.stdout.isatty()):
+        return results
+    from . import batch
+
+    total = sum(1 for _ in batch.expand(inputs))  # paths only: cheap beside the cases
+    if total < 200:
         return results
     from rich.progress import (
         BarColumn,

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .validation import Problem, did_you_mean, join_pointer
 
@@ -53,6 +53,10 @@ class _Sentinel:
         return self.name
 
 
+TRUE: Final[Result] = (True, EMPTY)
+FALSE: Final[Result] = (False, EMPTY)
+UNKNOWN: Final[Result] = (None, EMPTY)
+
 ABSENT: Final = _Sentinel("ABSENT")
 """The profile does not record this field."""
 
@@ -68,8 +72,7 @@ conditions read it exactly as an absent field."""
 # Fields: what a condition may ask about, read from the profile schema.
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """One profile field a condition can test."""
 
     path: str  # dotted: safety.pregnancy
@@ -143,8 +146,7 @@ def _kind(
 # The evaluation context.
 
 
-@dataclass(frozen=True)
-class HistoryItem:
+class HistoryItem(NamedTuple):
     """One history entry as conditions see it (therapy already resolved to an id)."""
 
     index: int
@@ -238,19 +240,22 @@ class All(Condition):
         self.items = items
 
     def evaluate(self, ctx: Context) -> Result:
-        results = []
+        # Kleene AND; the missing fields kept are those that could change the answer
+        false = unknown = False
+        missing: frozenset[str] | None = None
         for item in self.items:
-            value, missing = item.evaluate(ctx)
-            if value is False and not missing:
-                return False, EMPTY  # decided: nothing else could change it
-            results.append((value, missing))
-        if any(v is False for v, _ in results):
-            value_out: Truth = False
-        elif any(v is None for v, _ in results):
-            value_out = None
-        else:
-            value_out = True
-        return value_out, _union(results)
+            value, item_missing = item.evaluate(ctx)
+            if value is False:
+                if not item_missing:
+                    return FALSE  # decided: nothing else could change it
+                false = True
+            elif value is None:
+                unknown = True
+            if item_missing:
+                missing = item_missing if missing is None else missing | item_missing
+        if missing is None:
+            return FALSE if false else (UNKNOWN if unknown else TRUE)
+        return (False if false else (None if unknown else True)), missing
 
     def words(self) -> str:
         return " and ".join(_grouped(item) for item in self.items)
@@ -266,19 +271,22 @@ class AnyOf(Condition):
         self.items = items
 
     def evaluate(self, ctx: Context) -> Result:
-        results = []
+        # Kleene OR, the mirror of All
+        true = unknown = False
+        missing: frozenset[str] | None = None
         for item in self.items:
-            value, missing = item.evaluate(ctx)
-            if value is True and not missing:
-                return True, EMPTY
-            results.append((value, missing))
-        if any(v is True for v, _ in results):
-            value_out: Truth = True
-        elif any(v is None for v, _ in results):
-            value_out = None
-        else:
-            value_out = False
-        return value_out, _union(results)
+            value, item_missing = item.evaluate(ctx)
+            if value is True:
+                if not item_missing:
+                    return TRUE
+                true = True
+            elif value is None:
+                unknown = True
+            if item_missing:
+                missing = item_missing if missing is None else missing | item_missing
+        if missing is None:
+            return TRUE if true else (UNKNOWN if unknown else FALSE)
+        return (True if true else (None if unknown else False)), missing
 
     def words(self) -> str:
         return " or ".join(_grouped(item) for item in self.items)
@@ -295,6 +303,8 @@ class Not(Condition):
 
     def evaluate(self, ctx: Context) -> Result:
         value, missing = self.item.evaluate(ctx)
+        if not missing:
+            return UNKNOWN if value is None else (FALSE if value else TRUE)
         return (None if value is None else not value), missing
 
     def words(self) -> str:
@@ -315,7 +325,10 @@ class FactRef(Condition):
         self.title = title
 
     def evaluate(self, ctx: Context) -> Result:
-        return ctx.fact(self.name)
+        result = ctx._memo.get(self.name)
+        if result is None:
+            result = ctx._memo[self.name] = ctx._facts[self.name].evaluate(ctx)
+        return result
 
     def words(self) -> str:
         return self.title
@@ -356,8 +369,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-@dataclass(frozen=True)
-class Operator:
+class Operator(NamedTuple):
     name: str
     test: Callable[[Any, Any], bool]
     kinds: frozenset[str]
@@ -439,7 +451,7 @@ LEAF_KEYS: Final = frozenset({"field", "if_absent", "not_asked_when", "present",
 
 
 class Leaf(Condition):
-    __slots__ = ("field", "if_absent", "missing", "not_asked_when", "op", "operand", "spec")
+    __slots__ = ("field", "if_absent", "missing", "not_asked_when", "op", "operand", "spec", "test")
 
     def __init__(
         self,
@@ -456,14 +468,15 @@ class Leaf(Condition):
         self.if_absent = if_absent
         self.not_asked_when = not_asked_when
         self.missing = frozenset({spec.pointer})
+        self.test = _specialise(op.name, self.operand)
 
     def evaluate(self, ctx: Context) -> Result:
         value = ctx.values.get(self.field, ABSENT)
         if value is ABSENT:
             return self._absent(ctx)
         if value is UNASSIGNED:
-            return None, EMPTY
-        return self.op.test(value, self.operand), EMPTY
+            return UNKNOWN
+        return TRUE if self.test(value) else FALSE
 
     def _absent(self, ctx: Context) -> Result:
         if self.not_asked_when is not None:
@@ -485,6 +498,20 @@ class Leaf(Condition):
 
     def children(self) -> tuple[Condition, ...]:
         return (self.not_asked_when,) if self.not_asked_when is not None else ()
+
+
+def _specialise(name: str, operand: Any) -> Callable[[Any], bool]:
+    """The operator's test bound to its operand: one call per evaluation, in C where possible."""
+    if name == "in":
+        contains: Callable[[Any], bool] = operand.__contains__
+        return lambda value: isinstance(value, (str, int, float)) and contains(value)
+    if name == "contains":
+        return lambda value: operand in value
+    if name == "contains_any":
+        disjoint = operand.isdisjoint
+        return lambda value: not disjoint(value)
+    test = OPERATORS[name].test
+    return lambda value: test(value, operand)
 
 
 class Present(Condition):

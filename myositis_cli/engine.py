@@ -24,9 +24,9 @@ trace. No clinical fact lives here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from .conditions import EMPTY, Condition, Context, HistoryItem, HistoryMatch, Result
+from .conditions import EMPTY, Condition, Context, HistoryItem, Result
 from .pathway import (
     ALERT_LEVELS,
     EVIDENCE_LEVELS,
@@ -46,35 +46,59 @@ def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recomm
     return _Walk(pathway, profile, trace).run()
 
 
-@dataclass
-class _Suggestion:
+class _Suggestion(NamedTuple):
     node: Node
     spec: OptionSpec
 
 
-@dataclass
 class _Draft:
-    key: str
-    therapies: tuple[str, ...]
-    continued: tuple[str, ...]
-    weight: float = 0.0
-    evidence: str = "D"
-    evidence_refs: tuple[str, ...] = ()
-    reasons: list[str] = field(default_factory=list)
-    caveats: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
-    penalty: float = 0.0
-    max_tier: int = 0  # index into TIERS
-    missing: set[str] = field(default_factory=set)
-    score: float = 0.0
-    order: tuple[int, ...] = ()
+    """An option being assembled from the suggestions of the nodes entered."""
+
+    __slots__ = (
+        "caveats",
+        "continued",
+        "evidence",
+        "evidence_refs",
+        "key",
+        "max_tier",
+        "missing",
+        "order",
+        "penalty",
+        "reasons",
+        "references",
+        "score",
+        "therapies",
+        "weight",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        therapies: tuple[str, ...],
+        continued: tuple[str, ...],
+        order: tuple[int, ...],
+    ) -> None:
+        self.key = key
+        self.therapies = therapies
+        self.continued = continued
+        self.order = order
+        self.weight = 0.0
+        self.evidence = "D"
+        self.evidence_refs: tuple[str, ...] = ()
+        self.reasons: list[str] = []
+        self.caveats: list[str] = []
+        self.references: list[str] = []
+        self.penalty = 0.0
+        self.max_tier = 0  # index into TIERS
+        self.missing: set[str] = set()
+        self.score = 0.0
 
 
 class _Walk:
     def __init__(self, pathway: Pathway, profile: Profile, want_trace: bool) -> None:
         self.p = pathway
         self.profile = profile
-        self.want_trace = want_trace
+        self.tracing = want_trace
         self.steps: list[TraceStep] = []
         self.missing: set[str] = set()
         self.reached: set[str] = set()
@@ -93,8 +117,9 @@ class _Walk:
     # ------------------------------------------------------------------ helpers
 
     def step(self, phase: str, subject: str, message: str) -> None:
-        if self.want_trace:
-            self.steps.append(TraceStep(phase, subject, message))
+        """Record a step of the walk; callers check ``self.tracing`` first, so
+        that no message is formatted when nobody will read it."""
+        self.steps.append(TraceStep(phase, subject, message))
 
     def evaluate(self, condition: Condition) -> Result:
         value, missing = condition.evaluate(self.ctx)
@@ -164,7 +189,7 @@ class _Walk:
             node = stack.pop()
             value, missing = self.evaluate(node.when)
             if value is not True:
-                if self.want_trace:
+                if self.tracing:
                     state = "unknown" if value is None else "false"
                     extra = f" (not recorded: {', '.join(sorted(missing))})" if missing else ""
                     self.step(
@@ -175,16 +200,16 @@ class _Walk:
                 continue
             entered.append(node)
             self.reached.add(f"node:{node.id}")
-            if self.want_trace:
+            if self.tracing:
                 why = "root" if not node.has_condition else node.when.words()
                 self.step("walk", node.id, f"entered '{node.title}': {why}")
             for spec in node.options:
                 suggestions.append(_Suggestion(node, spec))
-                if self.want_trace:
+                if self.tracing:
                     self.step("walk", spec.key, f"{spec.weight:+g} from {node.id}: {spec.reason}")
             for cap in node.caps:
                 caps.append((node, cap))
-                if self.want_trace:
+                if self.tracing:
                     self.step(
                         "walk",
                         node.id,
@@ -209,7 +234,8 @@ class _Walk:
             if reason is not None:
                 rule, text = reason
                 excluded.setdefault(item.therapy, []).append((rule, text))
-                self.step("history", item.therapy, f"excluded: {text}")
+                if self.tracing:
+                    self.step("history", item.therapy, f"excluded: {text}")
         unknown: dict[str, list[tuple[SafetyRule, frozenset[str]]]] = {}
         for therapy in self.p.therapies.values():
             for rule in therapy.contraindications:
@@ -217,18 +243,20 @@ class _Walk:
                 if value is True:
                     self.reached.add(f"rule:{rule.key}")
                     excluded.setdefault(therapy.id, []).append((rule.key, rule.text))
-                    self.step(
-                        "safety",
-                        therapy.id,
-                        f"excluded by {rule.key}: {rule.text} ({rule.when.words()})",
-                    )
+                    if self.tracing:
+                        self.step(
+                            "safety",
+                            therapy.id,
+                            f"excluded by {rule.key}: {rule.text} ({rule.when.words()})",
+                        )
                 elif value is None:
                     unknown.setdefault(therapy.id, []).append((rule, missing))
-                    self.step(
-                        "safety",
-                        therapy.id,
-                        f"{rule.key} cannot be decided: {rule.when.words()} is unknown",
-                    )
+                    if self.tracing:
+                        self.step(
+                            "safety",
+                            therapy.id,
+                            f"{rule.key} cannot be decided: {rule.when.words()} is unknown",
+                        )
         ordered = {tid: excluded[tid] for tid in self.p.therapies if tid in excluded}
         return ordered, unknown
 
@@ -281,7 +309,8 @@ class _Walk:
                     names=_join(p.name_of(t) for t in continued)
                 )
                 withheld[key] = _withheld(key, members, reason)
-                self.step("option", key, f"withheld: {reason}")
+                if self.tracing:
+                    self.step("option", key, f"withheld: {reason}")
                 continue
             blocked = [t for t in to_start if t in excluded]
             if blocked:
@@ -291,9 +320,11 @@ class _Walk:
                         name=p.name_of(tid), reason=excluded[tid][0][1]
                     )
                     withheld[key] = _withheld(key, members, reason)
-                    self.step("option", key, f"withheld: {reason}")
+                    if self.tracing:
+                        self.step("option", key, f"withheld: {reason}")
                 else:
-                    self.step("option", key, "not offered: excluded")
+                    if self.tracing:
+                        self.step("option", key, "not offered: excluded")
                 continue
             draft = self._draft(group, to_start, continued, caps, unknown)
             existing = drafts.get(draft.key)
@@ -324,7 +355,8 @@ class _Walk:
                     missing=tuple(self._order_missing(d.missing)),
                 )
             )
-            self.step("rank", d.key, f"#{rank} {TIERS[d.max_tier]} score {d.score:g}")
+            if self.tracing:
+                self.step("rank", d.key, f"#{rank} {TIERS[d.max_tier]} score {d.score:g}")
         ordered_withheld = tuple(withheld[k] for k in grouped if k in withheld)
         return tuple(options), ordered_withheld
 
@@ -338,12 +370,7 @@ class _Walk:
     ) -> _Draft:
         p = self.p
         key = "+".join(to_start)
-        d = _Draft(
-            key=key,
-            therapies=to_start,
-            continued=continued,
-            order=tuple(p.therapies[t].order for t in to_start),
-        )
+        d = _Draft(key, to_start, continued, tuple(p.therapies[t].order for t in to_start))
         # evidence: the best level any suggestion states, or the therapy's own in this context
         candidates: list[tuple[str, tuple[str, ...]]] = [
             (s.spec.evidence, s.spec.references) for s in group if s.spec.evidence
@@ -383,15 +410,19 @@ class _Walk:
                     d.penalty += rule.penalty
                     d.caveats.append(label + rule.text)
                     d.references.extend(rule.references)
-                    self.step("safety", key, f"caution {rule.key}: -{rule.penalty:g}, {rule.text}")
+                    if self.tracing:
+                        self.step(
+                            "safety", key, f"caution {rule.key}: -{rule.penalty:g}, {rule.text}"
+                        )
                 elif value is None:
                     d.caveats.append(label + self._not_recorded(missing, rule.text))
                     d.missing.update(missing)
-                    self.step(
-                        "safety",
-                        key,
-                        f"caution {rule.key} cannot be decided: {rule.when.words()} is unknown",
-                    )
+                    if self.tracing:
+                        self.step(
+                            "safety",
+                            key,
+                            f"caution {rule.key} cannot be decided: {rule.when.words()} is unknown",
+                        )
         for _node, cap in caps:
             if cap.therapies is None or any(t in cap.therapies for t in to_start):
                 d.max_tier = max(d.max_tier, TIERS.index(cap.max_tier))
@@ -400,12 +431,13 @@ class _Walk:
         d.score = d.weight + bonus - d.penalty
         score_tier = 0 if d.score >= p.preferred_at else 1
         d.max_tier = max(d.max_tier, score_tier)
-        self.step(
-            "option",
-            key,
-            f"score {d.weight:g} (weights) {bonus:+g} (evidence {d.evidence}) -{d.penalty:g} (cautions) = {d.score:g}"
-            f"; tier {TIERS[d.max_tier]} (preferred at {p.preferred_at:g})",
-        )
+        if self.tracing:
+            self.step(
+                "option",
+                key,
+                f"score {d.weight:g} (weights) {bonus:+g} (evidence {d.evidence}) -{d.penalty:g} (cautions) = {d.score:g}"
+                f"; tier {TIERS[d.max_tier]} (preferred at {p.preferred_at:g})",
+            )
         return d
 
     def _therapy_evidence(self, tid: str) -> tuple[str, tuple[str, ...]]:
@@ -417,11 +449,9 @@ class _Walk:
         return therapy.evidence, therapy.references
 
     def _not_recorded(self, missing: Iterable[str], reason: str) -> str:
-        titles = []
-        for pointer in self._order_missing(missing):
-            spec = next((f for f in self.p.fields.values() if f.pointer == pointer), None)
-            titles.append(spec.title if spec else pointer)
-        return self.p.messages["not_recorded"].format(fields=_join(titles), reason=reason)
+        titles = self.p.field_titles
+        names = [titles.get(pointer, pointer) for pointer in self._order_missing(missing)]
+        return self.p.messages["not_recorded"].format(fields=_join(names), reason=reason)
 
     def alerts(self, excluded: dict[str, list[tuple[str, str]]]) -> tuple[Alert, ...]:
         raised: list[tuple[int, int, Alert]] = []
@@ -430,12 +460,13 @@ class _Walk:
             if value is not True:
                 continue
             self.reached.add(f"alert:{rule.code}")
-            message = rule.message + self._history_details(rule.when)
+            message = rule.message + self._history_details(rule.code)
             refs = tuple(self.p.reference_label(r) for r in rule.references)
             raised.append(
                 (ALERT_LEVELS.index(rule.level), order, Alert(rule.level, rule.code, message, refs))
             )
-            self.step("alert", rule.code, f"{rule.level}: {rule.when.words()}")
+            if self.tracing:
+                self.step("alert", rule.code, f"{rule.level}: {rule.when.words()}")
         for tid in self.current:
             contraindicated = [
                 r for rule, r in excluded.get(tid, ()) if not rule.startswith("history/")
@@ -451,16 +482,16 @@ class _Walk:
                         Alert("warning", "current_therapy_contraindicated", message),
                     )
                 )
-                self.step("alert", tid, message)
+                if self.tracing:
+                    self.step("alert", tid, message)
         raised.sort(key=lambda r: (r[0], r[1]))
         return tuple(a for _, _, a in raised)
 
-    def _history_details(self, condition: Condition) -> str:
+    def _history_details(self, code: str) -> str:
         entries: dict[int, HistoryItem] = {}
-        for part in condition.walk():
-            if isinstance(part, HistoryMatch):
-                for item in part.matching(self.ctx):
-                    entries[item.index] = item
+        for test in self.p.alert_history_tests[code]:
+            for item in test.matching(self.ctx):
+                entries[item.index] = item
         if not entries:
             return ""
         described = [
@@ -472,13 +503,14 @@ class _Walk:
         return " (" + ", ".join(described) + ")"
 
     def _order_missing(self, pointers: Iterable[str]) -> list[str]:
-        order = {f.pointer: f.order for f in self.p.fields.values()}
+        order = self.p.field_order
+        last = len(order)
 
         def key(pointer: str) -> tuple[int, str]:
-            if pointer in order:
-                return order[pointer], ""
-            top = "/" + pointer.split("/")[1]
-            return order.get(top, len(order)), pointer.zfill(40)
+            position = order.get(pointer)
+            if position is not None:
+                return position, ""
+            return order.get("/" + pointer.split("/")[1], last), pointer.zfill(40)
 
         return sorted(set(pointers), key=key)
 

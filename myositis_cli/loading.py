@@ -17,8 +17,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -27,8 +26,7 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE_TAG = _TAG_PREFIX + "merge"
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Bounds on one input; each is overridable from the command line."""
 
     max_file_bytes: int = 10 * 1024 * 1024
@@ -279,8 +277,7 @@ def _position(data: bytes | str, offset: int) -> tuple[int, int]:
 # Splitting a stream into documents.
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
     """The text of one document and where it starts in its file (0-based line)."""
 
     text: str
@@ -330,16 +327,15 @@ def split_documents(text: str) -> list[Chunk]:
 # --------------------------------------------------------------------------
 # Loading one document.
 
-_LEADING_INDICATORS = re.compile(r"^[ ?-]*", re.MULTILINE)
-
 
 def _check_depth(text: str, limits: Limits) -> None:
     # libyaml's composer recurses in C: 200,000 nested brackets crash the
     # process. A cheap bound clears ordinary files: flow depth is at most the
     # number of brackets, and block depth at most two levels per column of
-    # leading indentation and '- '/'? ' indicators.
-    run = max((len(m) for m in _LEADING_INDICATORS.findall(text)), default=0)
-    if text.count("[") + text.count("{") + 2 * (run + 1) <= limits.max_depth:
+    # leading indentation and '- '/'? ' indicators. Only a file that fails
+    # the bound is scanned event by event.
+    spare = (limits.max_depth - text.count("[") - text.count("{")) // 2 - 1
+    if spare >= 0 and not re.search(f"^[ ?-]{{{spare + 1},}}", text, re.MULTILINE):
         return
     depth = 0
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -595,8 +591,7 @@ def _yaml_type_words(value: Any) -> str:
 # A whole source.
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """One document of a source: its data, or the error that stopped it."""
 
     index: int

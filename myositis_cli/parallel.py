@@ -1,55 +1,111 @@
 """``--jobs N``: cases in worker processes, records still in input order.
 
-Each worker builds its own CaseRunner once (the pathway is parsed once per
-process) and takes whole files, so every document of a file stays together
-and one record per document comes back, in order, through ``imap``.
+Each worker builds its CaseRunner once (the pathway is loaded once per
+process) and takes chunks of whole files, so every document of a file stays
+together and the chunks come back in order through ``imap``.
+
+For JSON output the main process would otherwise un-pickle and encode every
+recommendation while the workers wait for CPU, so there a worker encodes its
+chunk itself and sends back one block of text, a count of good cases and
+only the failed results (for their error lines). The main process writes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any, NamedTuple
 
 from .batch import CaseRunner, Source
 from .results import CaseResult
 
+Encoder = Callable[[CaseResult], str]
+FIRST_CHUNK, LAST_CHUNK = (
+    8,
+    128,
+)  # files per task: grows so both workers start at once, then IPC is amortised
+
 _runner: CaseRunner | None = None
+_encoder: Encoder | None = None
+_separator = "\n"
 
 
-def _init(pathway_source: str, limits: Any, trace: bool, engine: bool) -> None:
-    global _runner
+class Block(NamedTuple):
+    """The encoded records of a chunk of files, in order."""
+
+    text: str  # records joined by the separator; empty if none
+    ok: int
+    failures: list[CaseResult]  # without recommendations: what the error lines need
+
+
+def _init(
+    pathway: str, limits: Any, trace: bool, engine: bool, encoder: Encoder | None, separator: str
+) -> None:
+    global _runner, _encoder, _separator
+    _encoder, _separator = encoder, separator
     if _runner is not None:  # inherited through fork: nothing to load
         return
     from .pathway import load_pathway, profile_validator
 
     _runner = CaseRunner(
-        load_pathway(pathway_source, limits),
-        profile_validator(),
-        limits,
-        trace=trace,
-        engine=engine,
+        load_pathway(pathway, limits), profile_validator(), limits, trace=trace, engine=engine
     )
 
 
-def _work(source: Source) -> list[CaseResult]:
+def _results(chunk: list[Source]) -> list[CaseResult]:
     assert _runner is not None
-    return list(_runner.run([source]))
+    return list(_runner.run(chunk))
 
 
-def run_parallel(runner: CaseRunner, sources: list[Source], workers: int) -> Iterator[CaseResult]:
-    """Results of ``sources`` computed by ``workers`` processes, in input order."""
-    if any(source.path is None for source in sources):  # stdin belongs to this process
-        yield from runner.run(sources)
-        return
+def _block(chunk: list[Source]) -> Block:
+    assert _runner is not None and _encoder is not None
+    texts: list[str] = []
+    failures: list[CaseResult] = []
+    for result in _runner.run(chunk):
+        texts.append(_encoder(result))
+        if not result.ok:
+            failures.append(result._replace(recommendation=None))
+    return Block(_separator.join(texts), len(texts) - len(failures), failures)
+
+
+def _chunks(sources: Iterable[Source]) -> Iterator[list[Source]]:
+    iterator = iter(sources)
+    size = FIRST_CHUNK
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+        size = min(size * 2, LAST_CHUNK)
+
+
+def _pool(runner: CaseRunner, workers: int, encoder: Encoder | None, separator: str) -> Any:
     global _runner
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    if context.get_start_method() == "fork":
-        _runner = runner
-    chunk = max(1, min(64, len(sources) // (workers * 8) or 1))
-    args = (runner.pathway.source, runner.limits, runner.trace, runner.engine)
-    with context.Pool(workers, initializer=_init, initargs=args) as pool:
-        for results in pool.imap(_work, sources, chunksize=chunk):
-            yield from results
-    _runner = None
+    _runner = runner if context.get_start_method() == "fork" else None
+    args = (runner.pathway.source, runner.limits, runner.trace, runner.engine, encoder, separator)
+    return context.Pool(workers, initializer=_init, initargs=args)
+
+
+def run_parallel(
+    runner: CaseRunner, sources: Iterable[Source], workers: int
+) -> Iterator[CaseResult]:
+    """Every document's result, computed by ``workers`` processes, in input order."""
+    global _runner
+    try:
+        with _pool(runner, workers, None, "") as pool:
+            for results in pool.imap(_results, _chunks(sources)):
+                yield from results
+    finally:
+        _runner = None
+
+
+def encode_parallel(
+    runner: CaseRunner, sources: Iterable[Source], workers: int, encoder: Encoder, separator: str
+) -> Iterator[Block]:
+    """Blocks of encoded records, computed and encoded by ``workers`` processes, in input order."""
+    global _runner
+    try:
+        with _pool(runner, workers, encoder, separator) as pool:
+            yield from pool.imap(_block, _chunks(sources))
+    finally:
+        _runner = None

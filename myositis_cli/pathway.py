@@ -12,9 +12,9 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import loading, resources
 from .conditions import (
@@ -23,6 +23,7 @@ from .conditions import (
     Environment,
     FactRef,
     FieldSpec,
+    HistoryMatch,
     compile_condition,
     fields_from_schema,
 )
@@ -35,8 +36,7 @@ ALERT_LEVELS = ("critical", "warning", "info")  # most urgent first
 OUTCOMES = ("ongoing", "good_response", "partial_response", "inadequate_response", "intolerance")
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     id: str
     citation: str
     year: int
@@ -57,15 +57,13 @@ class Reference:
         return f"{self.citation}" + (f" [{extra}]" if extra else "")
 
 
-@dataclass(frozen=True)
-class Caveat:
+class Caveat(NamedTuple):
     code: str
     text: str
     references: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SafetyRule:
+class SafetyRule(NamedTuple):
     """A contraindication (excludes) or a caution (penalty and caveat) of one therapy."""
 
     therapy: str
@@ -82,15 +80,13 @@ class SafetyRule:
         return f"{self.therapy}.{self.id}"
 
 
-@dataclass(frozen=True)
-class ContextEvidence:
+class ContextEvidence(NamedTuple):
     when: Condition
     evidence: str
     references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Therapy:
+class Therapy(NamedTuple):
     id: str
     name: str
     klass: str
@@ -109,8 +105,7 @@ class Therapy:
     pointer: str = ""
 
 
-@dataclass(frozen=True)
-class OptionSpec:
+class OptionSpec(NamedTuple):
     """An option as a node declares it: one therapy or a combination."""
 
     therapies: tuple[str, ...]  # catalogue order
@@ -127,16 +122,14 @@ class OptionSpec:
         return "+".join(self.therapies)
 
 
-@dataclass(frozen=True)
-class Cap:
+class Cap(NamedTuple):
     therapies: frozenset[str] | None  # None: every therapy
     max_tier: str
     caveat: str
     references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     id: str
     title: str
     when: Condition
@@ -152,8 +145,7 @@ class Node:
             yield from child.walk()
 
 
-@dataclass(frozen=True)
-class AlertRule:
+class AlertRule(NamedTuple):
     code: str
     level: str
     when: Condition
@@ -162,8 +154,7 @@ class AlertRule:
     pointer: str
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     name: str
     title: str
     description: str
@@ -171,8 +162,7 @@ class Fact:
     pointer: str
 
 
-@dataclass(frozen=True)
-class HistoryRules:
+class HistoryRules(NamedTuple):
     adequate_trial_months: float
     unknown_months_adequate: bool
     failure_outcomes: frozenset[str]
@@ -181,8 +171,7 @@ class HistoryRules:
     failure_exempt: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Metadata:
+class Metadata(NamedTuple):
     id: str
     version: str
     title: str
@@ -244,7 +233,31 @@ class Pathway:
         return self.aliases[guess] if guess else None
 
     def reference_label(self, ref_id: str) -> str:
-        return self.references[ref_id].label()
+        return self.labels[ref_id]
+
+    # Computed once per pathway, not once per case.
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return {rid: ref.label() for rid, ref in self.references.items()}
+
+    @cached_property
+    def field_titles(self) -> dict[str, str]:
+        """JSON pointer -> the field's title, for "... not recorded" caveats."""
+        return {f.pointer: f.title for f in self.fields.values()}
+
+    @cached_property
+    def field_order(self) -> dict[str, int]:
+        """JSON pointer -> position in the profile schema, for ordering ``missing``."""
+        return {f.pointer: f.order for f in self.fields.values()}
+
+    @cached_property
+    def alert_history_tests(self) -> dict[str, tuple[HistoryMatch, ...]]:
+        """Alert code -> the history tests in its condition (to name the matching trials)."""
+        return {
+            a.code: tuple(c for c in a.when.walk() if isinstance(c, HistoryMatch))
+            for a in self.alerts
+        }
 
     def name_of(self, therapy_id: str) -> str:
         return self.therapies[therapy_id].name
@@ -307,10 +320,29 @@ def pathway_document_from_bytes(
 def load_pathway(
     path: str | Path | None = None, limits: loading.Limits = loading.DEFAULT_LIMITS
 ) -> Pathway:
-    """Read, validate and compile a pathway (the bundled one by default)."""
+    """Read, validate and compile a pathway (the bundled one by default).
+
+    Validated data is cached by content hash (see cache.py): a pathway that
+    loaded cleanly once is not parsed or validated again, only compiled.
+    """
+    from . import cache as data_cache
+
     source = str(path) if path is not None else str(resources.default_pathway())
-    data, chunk = read_pathway_document(source, limits)
-    return _checked(data, source, chunk)
+    try:
+        raw = loading.read_file(source, limits)
+    except loading.LoadError as exc:
+        raise PathwayError(source, [Problem(exc.kind, exc.message, rule="yaml")]) from None
+    key = data_cache.key(raw)
+    cached = data_cache.read(key)
+    if cached is not None:
+        builder = _Builder(cached, source)
+        pathway = builder.build()
+        if not builder.problems:
+            return pathway
+    data, chunk = pathway_document_from_bytes(raw, source, limits)
+    pathway = _checked(data, source, chunk)
+    data_cache.write(key, data)
+    return pathway
 
 
 def load_pathway_bytes(raw: bytes, source: str) -> Pathway:

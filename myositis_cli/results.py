@@ -8,15 +8,13 @@ spec/behaviour.md; its keys are the contract.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import EXIT_FINDINGS, EXIT_OK
 from .validation import Problem
 
 
-@dataclass(frozen=True)
-class Alert:
+class Alert(NamedTuple):
     """Something the clinician must see first; ``level`` is critical, warning or info."""
 
     level: str
@@ -25,8 +23,7 @@ class Alert:
     references: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """A ranked next-line option: one therapy, or a combination started together."""
 
     rank: int
@@ -43,8 +40,7 @@ class Option:
     missing: tuple[str, ...] = ()  # absent fields a safety rule of this option needed
 
 
-@dataclass(frozen=True)
-class Exclusion:
+class Exclusion(NamedTuple):
     """A therapy that a history or safety rule rules out for this patient."""
 
     therapy: str
@@ -54,8 +50,7 @@ class Exclusion:
     rules: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Withheld:
+class Withheld(NamedTuple):
     """An option the walk suggested but that was left out, and why."""
 
     therapy: str
@@ -63,8 +58,7 @@ class Withheld:
     reason: str
 
 
-@dataclass(frozen=True)
-class TraceStep:
+class TraceStep(NamedTuple):
     """One step of the walk, for --explain."""
 
     phase: str  # walk | history | safety | option | rank | alert
@@ -72,8 +66,7 @@ class TraceStep:
     message: str
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     id: str
     subtype: str
     refractory: bool | None
@@ -90,15 +83,14 @@ class Recommendation:
     reached: frozenset[str] = frozenset()  # node:ID, rule:THERAPY.ID, alert:CODE - for coverage
 
 
-@dataclass(frozen=True)
-class CaseResult:
+class CaseResult(NamedTuple):
     """The outcome of one input document."""
 
     source: str
     document: int
     id: str | None
     recommendation: Recommendation | None = None
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -16,8 +16,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -310,8 +309,7 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
 # Located problems.
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a document, in the user's terms."""
 
     kind: str  # yaml | schema | semantic | io | pathway
