@@ -40,11 +40,12 @@ def expand(inputs: Iterable[str]) -> Iterator[Source]:
         if raw == STDIN:
             yield Source(STDIN_LABEL, None)
         elif os.path.isdir(raw):
-            files = sorted(_yaml_below(raw))
-            if not files:
-                yield Source(raw, raw, Problem("io", "no *.yaml or *.yml files in this directory"))
-            for path in files:
+            found = False
+            for path in _yaml_below(raw):
+                found = True
                 yield Source(path, path)
+            if not found:
+                yield Source(raw, raw, Problem("io", "no *.yaml or *.yml files in this directory"))
         elif os.path.exists(raw) or os.path.islink(raw):
             yield Source(raw, raw)
         else:
@@ -52,12 +53,25 @@ def expand(inputs: Iterable[str]) -> Iterator[Source]:
 
 
 def _yaml_below(directory: str) -> Iterator[str]:
-    # symlinked directories are not followed: no loops, no surprises
-    for root, dirs, files in os.walk(directory):
-        dirs.sort()
-        for name in files:
-            if name.endswith(YAML_SUFFIXES):
-                yield os.path.join(root, name)
+    """YAML files below ``directory`` in the order of their sorted full paths, streamed.
+
+    Sorting each folder's entries by name, with '/' after a folder's name,
+    gives the same order as sorting every full path, while holding only one
+    folder's listing at a time. Symlinked folders are not followed.
+    """
+    try:
+        with os.scandir(directory) as listing:
+            entries = [
+                (e.name + ("/" if e.is_dir(follow_symlinks=False) else ""), e) for e in listing
+            ]
+    except OSError:
+        return
+    entries.sort(key=lambda item: item[0])
+    for key, entry in entries:
+        if key.endswith("/"):
+            yield from _yaml_below(entry.path)
+        elif entry.name.endswith(YAML_SUFFIXES):
+            yield entry.path
 
 
 class CaseRunner:
