@@ -154,7 +154,8 @@ def main() -> None:
     )
 
     print(
-        f"myositis benchmark: {args.cases:,} cases, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+        f"myositis benchmark: {args.cases:,} cases, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}, package {package}"
     )
     print(f"{'measure':34} {'myositis':>14} {'floor':>12} {'ratio':>14}  target")
     for name, mine, base, ratio, ok in rows:
