@@ -111,7 +111,7 @@ class CaseRunner:
         if document.error is not None:
             e = document.error
             problem = Problem(e.kind, e.message, e.pointer or "", e.line, e.column)
-            return CaseResult(label, document.index, None, problems=(problem,))
+            return CaseResult(label, document.number, None, problems=(problem,))
         data = document.data
         case_id = _case_id(data)
         chunk = document.chunk
@@ -120,7 +120,7 @@ class CaseRunner:
             line = chunk.line_offset + 1
             return CaseResult(
                 label,
-                document.index,
+                document.number,
                 None,
                 problems=(
                     Problem("schema", "empty document: expected a profile mapping", "", line, 1),
@@ -133,21 +133,21 @@ class CaseRunner:
                 p.located(root, chunk.line_offset, key=p.message.startswith("unknown key"))
                 for p in found
             )
-            return CaseResult(label, document.index, case_id, problems=_in_line_order(problems))
+            return CaseResult(label, document.number, case_id, problems=_in_line_order(problems))
         try:
             profile = build_profile(data, self.pathway)
         except ProfileProblems as exc:
             root = loading.compose(chunk)
             return CaseResult(
                 label,
-                document.index,
+                document.number,
                 case_id,
                 problems=tuple(p.located(root, chunk.line_offset) for p in exc.problems),
             )
         if not self.engine:
-            return CaseResult(label, document.index, case_id)
+            return CaseResult(label, document.number, case_id)
         recommendation = suggest(self.pathway, profile, trace=self.trace)
-        return CaseResult(label, document.index, case_id, recommendation)
+        return CaseResult(label, document.number, case_id, recommendation)
 
     def run(self, sources: Iterable[Source]) -> Iterator[CaseResult]:
         for source in sources:

@@ -149,7 +149,7 @@ def _kind(
 class HistoryItem(NamedTuple):
     """One history entry as conditions see it (therapy already resolved to an id)."""
 
-    index: int
+    position: int  # index in the profile's history list
     therapy: str
     months: float | None
     outcome: str | None
@@ -566,7 +566,7 @@ class HistoryMatch(Condition):
             return False, EMPTY
         if self.adequate is not None:
             if item.months is None:
-                missing = frozenset({f"/history/{item.index}/months"})
+                missing = frozenset({f"/history/{item.position}/months"})
                 if ctx.unknown_months_adequate:
                     return self.adequate, missing
                 return None, missing
@@ -578,8 +578,6 @@ class HistoryMatch(Condition):
         return [item for item in ctx.history if self.entry(item, ctx)[0] is True]
 
     def evaluate(self, ctx: Context) -> Result:
-        if ctx.history is UNASSIGNED:  # type: ignore[comparison-overlap]
-            return None, EMPTY
         if not ctx.has_history:
             return False, _HISTORY_MISSING
         results = [self.entry(item, ctx) for item in ctx.history]

@@ -232,8 +232,8 @@ class _Walk:
                 item, rules.failure_outcomes, rules.intolerance_outcomes, messages
             )
             if reason is not None:
-                rule, text = reason
-                excluded.setdefault(item.therapy, []).append((rule, text))
+                rule_id, text = reason
+                excluded.setdefault(item.therapy, []).append((rule_id, text))
                 if self.tracing:
                     self.step("history", item.therapy, f"excluded: {text}")
         unknown: dict[str, list[tuple[SafetyRule, frozenset[str]]]] = {}
@@ -270,18 +270,18 @@ class _Walk:
         months = _months(item.months)
         if item.outcome in intolerances:
             after = f" after {months}" if item.months is not None else ""
-            return f"history/{item.index}", messages["intolerance"].format(after=after)
+            return f"history/{item.position}", messages["intolerance"].format(after=after)
         if item.outcome in failures and item.therapy not in self.p.history_rules.failure_exempt:
             adequate = self.p.history_rules.adequate_trial_months
             if item.months is None:
                 if not self.p.history_rules.unknown_months_adequate:
                     return None
-                self.missing.add(f"/history/{item.index}/months")
+                self.missing.add(f"/history/{item.position}/months")
                 months = "a trial of unrecorded length"
             elif item.months < adequate:
                 return None
             outcome = (item.outcome or "").replace("_", " ")
-            return f"history/{item.index}", messages["failure"].format(
+            return f"history/{item.position}", messages["failure"].format(
                 outcome=outcome, months=months
             )
         return None
@@ -491,7 +491,7 @@ class _Walk:
         entries: dict[int, HistoryItem] = {}
         for test in self.p.alert_history_tests[code]:
             for item in test.matching(self.ctx):
-                entries[item.index] = item
+                entries[item.position] = item
         if not entries:
             return ""
         described = [

@@ -79,7 +79,7 @@ def default_cases_dir(pathway: Pathway) -> str:
 
 
 def case_files(directory: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(directory):
         dirs.sort()
         found.extend(os.path.join(root, f) for f in files if f.endswith(YAML_SUFFIXES))
@@ -215,13 +215,11 @@ def compare(expect: dict[str, Any], rec: Recommendation) -> list[str]:
             )
     if expect.get("no_preferred") and any(o.tier == "preferred" for o in rec.options):
         failures.append(f"expected no preferred option (options: {shown})")
-    order = [o for o in expect.get("order", [])]
-    positions = [offered.index(o) if o in offered else None for o in order]
-    if None in positions:
-        failures.append(
-            f"order: {', '.join(o for o, p in zip(order, positions, strict=False) if p is None)} not offered"
-        )
-    elif positions != sorted(positions):
+    order: list[str] = list(expect.get("order", []))
+    absent = [o for o in order if o not in offered]
+    if absent:
+        failures.append(f"order: {', '.join(absent)} not offered")
+    elif [offered.index(o) for o in order] != sorted(offered.index(o) for o in order):
         failures.append(f"order: expected {' > '.join(order)}, got {shown}")
     for code in expect.get("alerts", []):
         if code not in alerts:

@@ -114,12 +114,12 @@ def _cases(sources: list[Source]) -> Iterator[tuple[str, int, Any]]:
             continue
         for doc in loading.iter_documents(raw):
             if doc.error is not None:
-                yield source.label, doc.index, doc.error.message
+                yield source.label, doc.number, doc.error.message
                 continue
             data = doc.data
             if isinstance(data, dict) and "profile" in data and "expect" in data:
                 data = data["profile"]  # a golden case: its profile is the case
-            yield source.label, doc.index, data
+            yield source.label, doc.number, data
 
 
 def _answer(pathway: Pathway, data: Any) -> tuple[Recommendation | None, str | None]:

@@ -17,7 +17,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -88,7 +88,7 @@ def _short_tag(tag: str | None) -> str:
 
 
 class _Constructor(yaml.constructor.SafeConstructor):
-    yaml_constructors: dict[Any, Any] = {}  # noqa: RUF012 - a fresh registry, not SafeConstructor's
+    yaml_constructors: ClassVar[dict[Any, Any]] = {}  # a fresh registry, not SafeConstructor's
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, MappingNode):
@@ -123,7 +123,7 @@ class _Constructor(yaml.constructor.SafeConstructor):
             )
         return key
 
-    def construct_yaml_float(self, node: ScalarNode) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: ScalarNode) -> float:
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
             raise _NodeError(f"'{node.value}' is not a finite number", node)
@@ -137,12 +137,13 @@ class _Constructor(yaml.constructor.SafeConstructor):
         )
 
 
+_register: Any = _Constructor.add_constructor  # PyYAML's stubs do not type subclass registries
 for _name in ("null", "bool", "int", "str", "seq", "map"):
-    _Constructor.add_constructor(
+    _register(
         _TAG_PREFIX + _name, getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{_name}")
     )
-_Constructor.add_constructor(_TAG_PREFIX + "float", _Constructor.construct_yaml_float)
-_Constructor.add_constructor(None, _Constructor.construct_undefined)
+_register(_TAG_PREFIX + "float", _Constructor.construct_yaml_float)
+_register(None, _Constructor.construct_undefined)
 
 
 def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
@@ -157,13 +158,13 @@ def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
         seen[key] = key_node
 
 
-try:  # the libyaml parser: C speed, and it refuses nesting past 1000 itself
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+# the libyaml parser: C speed, and it refuses nesting past 1000 itself
+_CParser: Any = (
+    getattr(yaml.cyaml, "CParser", None) if getattr(yaml, "__with_libyaml__", False) else None
+)
 if _CParser is not None:
 
-    class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc, valid-type]
+    class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             _Constructor.__init__(self)
@@ -346,18 +347,19 @@ def _check_depth(text: str, limits: Limits) -> None:
             if isinstance(event, starts):
                 depth += 1
                 if depth > limits.max_depth:
-                    mark = event.start_mark
-                    raise _Located(too_deep, mark.line, mark.column)
+                    start: Any = event.start_mark
+                    raise _Located(too_deep, start.line, start.column)
             elif isinstance(event, ends):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         # libyaml >= 0.2.5 as bundled with PyYAML stops at 1000 levels by itself
-        if exc.problem and "maximum nesting depth" in exc.problem and exc.problem_mark:
+        mark = exc.problem_mark
+        if exc.problem and "maximum nesting depth" in exc.problem and mark is not None:
             if limits.max_depth < 1000:
                 message = too_deep
             else:
                 message = "nesting deeper than 1000 levels, the YAML parser's own limit"
-            raise _Located(message, exc.problem_mark.line, exc.problem_mark.column) from None
+            raise _Located(message, mark.line, mark.column) from None
         raise
 
 
@@ -594,7 +596,7 @@ def _yaml_type_words(value: Any) -> str:
 class Document(NamedTuple):
     """One document of a source: its data, or the error that stopped it."""
 
-    index: int
+    number: int  # 0-based position in its source
     chunk: Chunk | None
     data: Any = None
     error: LoadError | None = None

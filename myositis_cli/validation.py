@@ -142,17 +142,15 @@ class _Compiler:
             checks.append(lambda v: json_equal(v, const))
 
         # numbers
-        for key, test in (
+        bounds: tuple[tuple[str, Callable[[Any, Any], bool]], ...] = (
             ("minimum", lambda v, b: v >= b),
             ("maximum", lambda v, b: v <= b),
             ("exclusiveMinimum", lambda v, b: v > b),
             ("exclusiveMaximum", lambda v, b: v < b),
-        ):
+        )
+        for key, test in bounds:
             if key in s:
-                bound = s[key]
-                checks.append(
-                    lambda v, bound=bound, test=test: not _is_type(v, "number") or test(v, bound)
-                )
+                checks.append(_bounded(test, s[key]))
         # strings
         if "minLength" in s:
             n = s["minLength"]
@@ -260,6 +258,10 @@ _KEYWORDS = frozenset(
         "else",
     }
 )
+
+
+def _bounded(test: Callable[[Any, Any], bool], bound: Any) -> Predicate:
+    return lambda v: not _is_type(v, "number") or test(v, bound)
 
 
 def _object_ok(
@@ -500,7 +502,7 @@ class Validator:
 
     def _type_message(self, expected: Any, value: Any, path: list[Any], root: Node | None) -> str:
         names = expected if isinstance(expected, list) else [expected]
-        words = " or ".join(_TYPE_WORDS.get(n, n) for n in names)
+        words = " or ".join(_TYPE_WORDS.get(str(n), str(n)) for n in names)
         if not path and names == ["object"]:
             return f"expected a mapping ({self.what}), got {_describe(value)}"
         message = f"expected {words}, got {_show(value, path, root)}"

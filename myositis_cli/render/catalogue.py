@@ -84,6 +84,10 @@ def write_table(pathway: Pathway, console: Any) -> None:
     console.print(Text(pathway.metadata.disclaimer, style="dim italic"))
 
 
+def _cell(items: Any) -> str:
+    return "<br>".join(str(i).replace("|", "\\|") for i in items)
+
+
 def write_markdown(pathway: Pathway, out: TextIO) -> None:
     lines = [
         f"## Therapy catalogue ({pathway.id} {pathway.version})",
@@ -92,19 +96,18 @@ def write_markdown(pathway: Pathway, out: TextIO) -> None:
         "|---|:---:|---|---|---|",
     ]
     for e in entries(pathway):
-        cell = lambda items: "<br>".join(str(i).replace("|", "\\|") for i in items)  # noqa: E731
         name = f"**{e['name']}** (`{e['therapy']}`)" + (
             f"<br>always {e['tier']}" if e["tier"] else ""
         )
-        notes = cell(
+        notes = _cell(
             [
                 e["evidence_note"],
                 *[f"{c['evidence']} when {c['when']}" for c in e["evidence_in_context"]],
             ]
         )
         lines.append(
-            f"| {name} | {e['evidence']} | {notes} | {cell(e['caveats'])} | "
-            f"{cell(c['reason'] for c in e['contraindications']) or '—'} |"
+            f"| {name} | {e['evidence']} | {notes} | {_cell(e['caveats'])} | "
+            f"{_cell(c['reason'] for c in e['contraindications']) or '—'} |"
         )
     lines += ["", f"_{pathway.metadata.disclaimer}_", ""]
     out.write("\n".join(lines))

@@ -11,6 +11,7 @@ under ``NO_COLOR`` or when the output is not a terminal.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group
@@ -19,7 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..results import CaseResult, Recommendation
+from ..results import CaseResult, Option, Recommendation
 from .common import ALERT_STYLE, TIER_STYLE, missing_words, refractory_words, subtype_words
 
 
@@ -44,7 +45,7 @@ def write_table(
 def render_case(result: CaseResult, *, explain: bool = False, top: int | None = None) -> Group:
     rec = result.recommendation
     assert rec is not None
-    parts: list = [_header(result, rec)]
+    parts: list[Any] = [_header(result, rec)]
     if rec.alerts:
         parts.append(_alerts(rec))
     options = rec.options if top is None else rec.options[:top]
@@ -96,7 +97,7 @@ def _alerts(rec: Recommendation) -> Table:
     return table
 
 
-def _options(rec: Recommendation, options: tuple, top: int | None) -> Table:
+def _options(rec: Recommendation, options: tuple[Option, ...], top: int | None) -> Table:
     caption = None
     if top is not None and len(rec.options) > len(options):
         caption = f"{len(rec.options) - len(options)} more option(s) not shown (--top {top})"
