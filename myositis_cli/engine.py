@@ -338,7 +338,8 @@ class _Walk:
         options = []
         for rank, d in enumerate(ranked, start=1):
             name = " + ".join(p.name_of(t) for t in d.therapies)
-            refs = [p.reference_label(r) for r in dict.fromkeys(d.references)]
+            ref_ids = tuple(dict.fromkeys(d.references))
+            labels, shorts = p.labels, p.short_labels
             options.append(
                 Option(
                     rank=rank,
@@ -350,9 +351,10 @@ class _Walk:
                     score=round(d.score, 2),
                     reasons=tuple(dict.fromkeys(d.reasons)),
                     caveats=tuple(dict.fromkeys(d.caveats)),
-                    references=tuple(refs),
+                    references=tuple(labels[r] for r in ref_ids),
                     continued=d.continued,
                     missing=tuple(self._order_missing(d.missing)),
+                    sources=tuple(shorts[r] for r in ref_ids),
                 )
             )
             if self.tracing:

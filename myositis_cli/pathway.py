@@ -45,6 +45,7 @@ class Reference(NamedTuple):
     doi: str | None = None
     nct: str | None = None
     newer_than_source: bool = False
+    short: str = ""
 
     def label(self) -> str:
         """The citation with its identifiers, as printed in outputs."""
@@ -240,6 +241,14 @@ class Pathway:
     @cached_property
     def labels(self) -> dict[str, str]:
         return {rid: ref.label() for rid, ref in self.references.items()}
+
+    @cached_property
+    def short_labels(self) -> dict[str, str]:
+        """Reference id -> its short label for tables, marked † when newer than the source."""
+        return {
+            rid: (ref.short or rid) + (" †" if ref.newer_than_source else "")
+            for rid, ref in self.references.items()
+        }
 
     @cached_property
     def field_titles(self) -> dict[str, str]:
@@ -442,6 +451,7 @@ class _Builder:
                 r.get("doi"),
                 r.get("nct"),
                 r.get("newer_than_source", False),
+                r.get("short", ""),
             )
             for rid, r in self.references.items()
         }

@@ -38,6 +38,7 @@ class Option(NamedTuple):
     references: tuple[str, ...]
     continued: tuple[str, ...] = ()  # current therapies this option goes alongside
     missing: tuple[str, ...] = ()  # absent fields a safety rule of this option needed
+    sources: tuple[str, ...] = ()  # short labels of the references, for tables
 
 
 class Exclusion(NamedTuple):

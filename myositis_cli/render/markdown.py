@@ -48,7 +48,8 @@ def render_case(result: CaseResult, *, explain: bool = False, top: int | None = 
     for o in options:
         lines.append(
             f"| {o.rank} | {_cell(o.name)} | {o.tier} | {o.evidence} | {o.score:g} | "
-            f"{'<br>'.join(_cell(r) for r in o.reasons)} | {'<br>'.join(_cell(c) for c in o.caveats)} |"
+            f"{'<br>'.join(_cell(r) for r in o.reasons)}<br>_Evidence: {_cell('; '.join(o.sources))}_ | "
+            f"{'<br>'.join(_cell(c) for c in o.caveats)} |"
         )
     if not options:
         lines.append("| | _no option to suggest_ | | | | | |")
@@ -77,6 +78,8 @@ def render_case(result: CaseResult, *, explain: bool = False, top: int | None = 
         ]
         lines += [f"| {s.phase} | {_cell(s.subject)} | {_cell(s.message)} |" for s in rec.trace]
         lines.append("")
+    if any("†" in s for o in options for s in o.sources):
+        lines += ["† newer than the 2015 source abstract (SP0173)", ""]
     lines += [f"_{_inline(rec.disclaimer)}_", ""]
     return "\n".join(lines)
 

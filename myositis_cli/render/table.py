@@ -64,6 +64,8 @@ def render_case(result: CaseResult, *, explain: bool = False, top: int | None = 
         )
     if explain and rec.trace:
         parts.append(_trace(rec))
+    if any("†" in s for o in options for s in o.sources):
+        parts.append(Text("† newer than the 2015 source abstract (SP0173)", style="dim"))
     parts.append(Padding(Text(rec.disclaimer, style="dim italic"), (1, 0, 0, 0)))
     return Group(*parts)
 
@@ -112,26 +114,20 @@ def _options(rec: Recommendation, options: tuple[Option, ...], top: int | None) 
         caption_justify="left",
     )
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Therapy", ratio=2, min_width=16, overflow="fold")
-    table.add_column("Tier", no_wrap=True)
-    table.add_column("Ev.", justify="center", no_wrap=True)
+    table.add_column("Option", min_width=16, max_width=26)
     table.add_column("Why", ratio=4)
     table.add_column("Caveats", ratio=4)
     if not options:
-        table.add_row("", Text("no option to suggest", style="italic"), "", "", "", "")
+        table.add_row("", Text("no option to suggest", style="italic"), "", "")
     for option in options:
-        why = Text("\n".join(f"• {r}" for r in option.reasons))
-        caveats = Text("\n".join(f"• {c}" for c in option.caveats), style="dim")
         therapy = Text(option.name, style="bold")
-        therapy.append(f"\nscore {option.score:g}", style="dim")
-        table.add_row(
-            str(option.rank),
-            therapy,
-            Text(option.tier, style=TIER_STYLE.get(option.tier, "")),
-            option.evidence,
-            why,
-            caveats,
-        )
+        therapy.append("\n")
+        therapy.append(option.tier, style=TIER_STYLE.get(option.tier, ""))
+        therapy.append(f"\nevidence {option.evidence} · score {option.score:g}", style="dim")
+        why = Text("\n".join(f"• {r}" for r in option.reasons))
+        why.append("\nEvidence: " + "; ".join(option.sources), style="dim")
+        caveats = Text("\n".join(f"• {c}" for c in option.caveats), style="dim")
+        table.add_row(str(option.rank), therapy, why, caveats)
     return table
 
 
