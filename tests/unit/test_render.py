@@ -57,14 +57,14 @@ def test_table_has_every_section_in_order() -> None:
 
 def test_table_prints_data_literally_never_as_markup(tmp_path: Path) -> None:
     data, chunk = read_pathway_document(str(FIXTURES / "pathways" / "mini.yaml"))
-    data["therapies"]["methotrexate"]["name"] = "[bold]Methotrexate[/] :smile:"
+    data["therapies"]["methotrexate"]["name"] = "[b]MTX[/] :x:"
     data["tree"]["children"][0]["options"][0]["reason"] = "first line [/] [red]x"
     pathway, problems = compile_pathway(data, "mini", chunk)
     assert pathway is not None and not problems
     case = tmp_path / "c.yaml"
     case.write_text("id: c\nage: 40\ndiagnosis: {subtype: polymyositis}\n")
     text = table_text(results(case, pathway))
-    assert "[bold]Methotrexate[/] :smile:" in text and "first line [/] [red]x" in text
+    assert "[b]MTX[/] :x:" in text and "first line [/] [red]x" in text
 
 
 def test_top_and_explain() -> None:
