@@ -47,18 +47,20 @@ class PathwayError(MyositisError):
         return [format_problem(self.source, p) for p in self.problems]
 
 
+def format_location(source: str, line: int | None, column: int | None) -> str:
+    """``file:line:column``, as far as it is known."""
+    if line is None:
+        return source
+    return f"{source}:{line}" if column is None else f"{source}:{line}:{column}"
+
+
 def format_problem(source: str, problem: Problem, document: int = 0) -> str:
     """``file:line:column: /pointer: message`` as compilers and linters write it.
 
     A document after the first of a multi-document stream is named too
     (``document 2``), so the line is unambiguous even without its line number.
     """
-    where = source
-    if problem.line is not None:
-        where += f":{problem.line}"
-        if problem.column is not None:
-            where += f":{problem.column}"
-    text = f"{where}: "
+    text = f"{format_location(source, problem.line, problem.column)}: "
     if document:
         text += f"document {document + 1}: "
     if problem.pointer:

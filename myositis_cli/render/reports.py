@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import format_problem
+from ..errors import format_location, format_problem
 from ..results import CaseResult, record
 
 if TYPE_CHECKING:
@@ -85,11 +85,7 @@ def write_findings(findings: list[Finding], out: TextIO, fmt: str) -> None:
                 + "\n"
             )
         else:
-            where = (
-                f.source
-                + (f":{f.line}" if f.line else "")
-                + (f":{f.column}" if f.line and f.column else "")
-            )
+            where = format_location(f.source, f.line, f.column)
             pointer = f" {f.pointer}:" if f.pointer else ""
             subject = f" ({f.subject})" if f.subject else ""
             out.write(f"{where}: {f.severity}:{pointer} {f.message} [{f.rule}]{subject}\n")
