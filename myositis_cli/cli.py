@@ -182,7 +182,7 @@ def _console(out: TextIO, *, stderr: bool = False) -> Any:
     )
 
 
-def _report_problems(results: Iterable[CaseResult], *, quiet: bool = False) -> Iterator[CaseResult]:
+def _report_problems(results: Iterable[CaseResult]) -> Iterator[CaseResult]:
     """Pass results through, printing each problem as one located line on stderr."""
     for result in results:
         _print_problems(result)
@@ -329,7 +329,7 @@ def suggest(
                     results = run_parallel(runner, sources, workers)
                 else:
                     results = runner.run(sources)
-                results = _report_problems(results, quiet=quiet)
+                results = _report_problems(results)
                 results = _progress(results, inputs, quiet=quiet, output=output)
                 written = _render(results, format, out, explain=explain, top=top)
                 ok, failed = _tally(written)
@@ -339,7 +339,9 @@ def suggest(
             else:
                 out.flush()
         _summary(ok, failed, quiet=quiet)
-        return EXIT_OK if failed == 0 else EXIT_FINDINGS
+        from .results import exit_code
+
+        return exit_code(failed)
 
     _guard(run)
 
@@ -464,7 +466,9 @@ def validate(
         results = batch.CaseRunner(pw, profile_validator(), limits, engine=False).run(sources)
         ok, failed = _tally(reports.write_validation(results, sys.stdout, chosen.value))
         _summary(ok, failed, quiet=quiet, noun="document")
-        return EXIT_OK if failed == 0 else EXIT_FINDINGS
+        from .results import exit_code
+
+        return exit_code(failed)
 
     _guard(run)
 

@@ -107,7 +107,7 @@ class _Walk:
             profile.values,
             profile.history,
             profile.has_history,
-            {name: fact.when for name, fact in pathway.facts.items()},
+            pathway.fact_conditions,
             rules.adequate_trial_months,
             rules.unknown_months_adequate,
         )

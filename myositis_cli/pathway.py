@@ -243,6 +243,10 @@ class Pathway:
         return {rid: ref.label() for rid, ref in self.references.items()}
 
     @cached_property
+    def fact_conditions(self) -> dict[str, Condition]:
+        return {name: fact.when for name, fact in self.facts.items()}
+
+    @cached_property
     def short_labels(self) -> dict[str, str]:
         """Reference id -> its short label for tables, marked † when newer than the source."""
         return {

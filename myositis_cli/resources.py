@@ -32,10 +32,6 @@ def default_pathway() -> Path:
     return data_dir("pathways") / DEFAULT_PATHWAY
 
 
-def default_cases() -> Path:
-    return data_dir("pathways") / "cases"
-
-
 def schema_path(name: str) -> Path:
     return data_dir("schemas") / f"{name}.schema.json"
 
