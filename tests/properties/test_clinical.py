@@ -218,7 +218,7 @@ def test_no_doses_and_always_a_disclaimer(data: dict[str, Any]) -> None:
     assert rec.disclaimer
     texts = [a.message for a in rec.alerts]
     for option in rec.options:
-        texts += [*option.reasons, *option.caveats]
+        texts += [*option.reasons, *option.caveats, *option.references]
     for text in texts:
         assert not DOSE.search(text), text
 
