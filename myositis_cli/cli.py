@@ -462,7 +462,7 @@ def validate(
             ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
         )
         pw = _load(pathway, limits)
-        sources = list(batch.expand(inputs))
+        sources = batch.expand(inputs)  # streamed, as in suggest
         results = batch.CaseRunner(pw, profile_validator(), limits, engine=False).run(sources)
         ok, failed = _tally(reports.write_validation(results, sys.stdout, chosen.value))
         _summary(ok, failed, quiet=quiet, noun="document")

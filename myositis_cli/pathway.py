@@ -299,15 +299,18 @@ def pathway_validator() -> Validator:
     return Validator(resources.schema("pathway"), what="a pathway")
 
 
+def _read(source: str, limits: loading.Limits) -> bytes:
+    try:
+        return loading.read_file(source, limits)
+    except loading.LoadError as exc:
+        raise PathwayError(source, [Problem(exc.kind, exc.message, rule="yaml")]) from None
+
+
 def read_pathway_document(
     source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
 ) -> tuple[Any, loading.Chunk]:
     """The single YAML document of a pathway file, or a PathwayError."""
-    try:
-        raw = loading.read_file(source, limits)
-    except loading.LoadError as exc:
-        raise PathwayError(source, [Problem(exc.kind, exc.message, rule="yaml")]) from None
-    return pathway_document_from_bytes(raw, source, limits)
+    return pathway_document_from_bytes(_read(source, limits), source, limits)
 
 
 def pathway_document_from_bytes(
@@ -333,18 +336,21 @@ def pathway_document_from_bytes(
 def load_pathway(
     path: str | Path | None = None, limits: loading.Limits = loading.DEFAULT_LIMITS
 ) -> Pathway:
-    """Read, validate and compile a pathway (the bundled one by default).
+    """Read, validate and compile a pathway (the bundled one by default)."""
+    source = str(path) if path is not None else str(resources.default_pathway())
+    return load_pathway_bytes(_read(source, limits), source, limits)
+
+
+def load_pathway_bytes(
+    raw: bytes, source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
+) -> Pathway:
+    """A pathway from its bytes (a file, or a git revision); ``source`` labels messages.
 
     Validated data is cached by content hash (see cache.py): a pathway that
     loaded cleanly once is not parsed or validated again, only compiled.
     """
     from . import cache as data_cache
 
-    source = str(path) if path is not None else str(resources.default_pathway())
-    try:
-        raw = loading.read_file(source, limits)
-    except loading.LoadError as exc:
-        raise PathwayError(source, [Problem(exc.kind, exc.message, rule="yaml")]) from None
     key = data_cache.key(raw)
     cached = data_cache.read(key)
     if cached is not None:
@@ -356,12 +362,6 @@ def load_pathway(
     pathway = _checked(data, source, chunk)
     data_cache.write(key, data)
     return pathway
-
-
-def load_pathway_bytes(raw: bytes, source: str) -> Pathway:
-    """A pathway from bytes already read (a git revision, say); ``source`` labels messages."""
-    data, chunk = pathway_document_from_bytes(raw, source)
-    return _checked(data, source, chunk)
 
 
 def _checked(data: Any, source: str, chunk: loading.Chunk) -> Pathway:
