@@ -12,14 +12,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import loading
-from .engine import suggest
-from .pathway import Pathway
-from .profile import ProfileProblems, build_profile, therapy_problems
+from .pipeline import Pipeline, internal_problem
+from .problems import Problem
 from .results import CaseResult
-from .validation import Problem, Validator
 
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
@@ -74,110 +72,33 @@ def _yaml_below(directory: str) -> Iterator[str]:
             yield entry.path
 
 
-class CaseRunner:
-    """Everything one process needs to turn documents into results, made once."""
-
-    def __init__(
-        self,
-        pathway: Pathway,
-        validator: Validator,
-        limits: loading.Limits,
-        *,
-        trace: bool = False,
-        engine: bool = True,
-    ) -> None:
-        self.pathway = pathway
-        self.validator = validator
-        self.limits = limits
-        self.trace = trace
-        self.engine = engine  # False: schema and semantic checks only (validate)
-
-    def run_source(self, source: Source) -> Iterator[CaseResult]:
-        if source.problem is not None:
-            yield CaseResult(source.label, 0, None, problems=(source.problem,))
-            return
-        try:
-            if source.path is None:
-                data = loading.read_stream(sys.stdin.buffer, self.limits)
-            else:
-                data = loading.read_file(source.path, self.limits)
-        except loading.LoadError as exc:
-            yield CaseResult(source.label, 0, None, problems=(Problem(exc.kind, exc.message),))
-            return
-        for document in loading.iter_documents(data, self.limits):
-            yield self.run_document(source.label, document)
-
-    def run_document(self, label: str, document: loading.Document) -> CaseResult:
-        if document.error is not None:
-            e = document.error
-            problem = Problem(e.kind, e.message, e.pointer or "", e.line, e.column)
-            return CaseResult(label, document.number, None, problems=(problem,))
-        data = document.data
-        case_id = _case_id(data)
-        chunk = document.chunk
-        assert chunk is not None
-        if data is None:
-            line = chunk.line_offset + 1
-            return CaseResult(
-                label,
-                document.number,
-                None,
-                problems=(
-                    Problem("schema", "empty document: expected a profile mapping", "", line, 1),
-                ),
-            )
-        if not self.validator.is_valid(data):
-            root = loading.compose(chunk)
-            found = self.validator.problems(data, root) + therapy_problems(data, self.pathway)
-            problems = tuple(
-                p.located(root, chunk.line_offset, key=p.message.startswith("unknown key"))
-                for p in found
-            )
-            return CaseResult(label, document.number, case_id, problems=_in_line_order(problems))
-        try:
-            profile = build_profile(data, self.pathway)
-        except ProfileProblems as exc:
-            root = loading.compose(chunk)
-            return CaseResult(
-                label,
-                document.number,
-                case_id,
-                problems=tuple(p.located(root, chunk.line_offset) for p in exc.problems),
-            )
-        if not self.engine:
-            return CaseResult(label, document.number, case_id)
-        recommendation = suggest(self.pathway, profile, trace=self.trace)
-        return CaseResult(label, document.number, case_id, recommendation)
-
-    def run(self, sources: Iterable[Source]) -> Iterator[CaseResult]:
-        for source in sources:
-            for_source = self.run_source(source)
-            index = 0
-            while True:
-                try:
-                    result = next(for_source)
-                except StopIteration:
-                    break
-                except Exception as exc:  # a bug must cost one record, never the batch
-                    yield CaseResult(source.label, index, None, problems=(_internal(exc),))
-                    break
-                index = result.document + 1
-                yield result
+def run(pipeline: Pipeline, sources: Iterable[Source]) -> Iterator[CaseResult]:
+    """One result per document of every source, in order; a bug costs one record."""
+    for source in sources:
+        for_source = run_source(pipeline, source)
+        index = 0
+        while True:
+            try:
+                result = next(for_source)
+            except StopIteration:
+                break
+            except Exception as exc:  # a bug must cost one record, never the batch
+                yield CaseResult(source.label, index, None, problems=(internal_problem(exc),))
+                break
+            index = result.document + 1
+            yield result
 
 
-def _internal(exc: BaseException) -> Problem:
-    return Problem(
-        "internal", f"internal error ({type(exc).__name__}: {exc}); please report this input"
-    )
-
-
-def _in_line_order(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
-    return tuple(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
-
-
-def _case_id(data: Any) -> str | None:
-    if isinstance(data, dict):
-        value = data.get("id")
-        if isinstance(value, str):
-            return value
-    return None
+def run_source(pipeline: Pipeline, source: Source) -> Iterator[CaseResult]:
+    if source.problem is not None:
+        yield CaseResult(source.label, 0, None, problems=(source.problem,))
+        return
+    try:
+        if source.path is None:
+            data = loading.read_stream(sys.stdin.buffer, pipeline.limits)
+        else:
+            data = loading.read_file(source.path, pipeline.limits)
+    except loading.LoadError as exc:
+        yield CaseResult(source.label, 0, None, problems=(exc.problem(),))
+        return
+    yield from pipeline.run_bytes(source.label, data)

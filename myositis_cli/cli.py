@@ -220,7 +220,7 @@ def _encode_in_workers(
 
 def _print_problems(result: CaseResult) -> None:
     if not result.ok:
-        from .errors import format_problem
+        from .problems import format_problem
 
         for problem in result.problems:
             _err(format_problem(result.source, problem, result.document))
@@ -307,10 +307,10 @@ def suggest(
     def run() -> int:
         limits = _limits(max_file_size, max_depth, max_alias_nodes)
         from . import batch
-        from .pathway import profile_validator
+        from .pipeline import Pipeline
 
         pw = _load(pathway, limits)
-        runner = batch.CaseRunner(pw, profile_validator(), limits, trace=explain)
+        runner = Pipeline(pw, limits, trace=explain)
         sources = batch.expand(inputs)  # streamed: memory stays flat in the number of cases
         workers = (os.cpu_count() or 1) if jobs == 0 else jobs
         out = _open_output(output)
@@ -328,7 +328,7 @@ def suggest(
 
                     results = run_parallel(runner, sources, workers)
                 else:
-                    results = runner.run(sources)
+                    results = batch.run(runner, sources)
                 results = _report_problems(results)
                 results = _progress(results, inputs, quiet=quiet, output=output)
                 written = _render(results, format, out, explain=explain, top=top)
@@ -455,7 +455,7 @@ def validate(
     def run() -> int:
         limits = _limits(max_file_size, max_depth, max_alias_nodes)
         from . import batch
-        from .pathway import profile_validator
+        from .pipeline import Pipeline
         from .render import reports
 
         chosen = format or (
@@ -463,7 +463,7 @@ def validate(
         )
         pw = _load(pathway, limits)
         sources = batch.expand(inputs)  # streamed, as in suggest
-        results = batch.CaseRunner(pw, profile_validator(), limits, engine=False).run(sources)
+        results = batch.run(Pipeline(pw, limits, engine=False), sources)
         ok, failed = _tally(reports.write_validation(results, sys.stdout, chosen.value))
         _summary(ok, failed, quiet=quiet, noun="document")
         from .results import exit_code

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
-from .validation import Problem, did_you_mean, join_pointer
+from .problems import Problem, did_you_mean, join_pointer
 
 Truth = bool | None
 Result = tuple[Truth, frozenset[str]]

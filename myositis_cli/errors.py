@@ -8,14 +8,14 @@ turns it into a message on stderr and an exit code in one place.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # keep `myositis --help` free of the YAML and schema machinery
-    from .validation import Problem
+from .problems import Problem, format_problem
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # a case rejected, a lint finding, a failing golden case
-EXIT_USAGE = 2  # bad option, no input, unreadable or invalid pathway
+EXIT_USAGE = 2  # bad option, no input, unreadable or invalid pathway, a write error
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 class MyositisError(Exception):
@@ -35,6 +35,13 @@ class UsageError(MyositisError):
     """The command line asked for something that cannot be done."""
 
 
+class OutputError(MyositisError):
+    """The report could not be written (a full disk, a closed stream): never an internal error."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"myositis: cannot write {where}: {reason}")
+
+
 class PathwayError(MyositisError):
     """The pathway cannot be used: unreadable, invalid, or inconsistent."""
 
@@ -47,25 +54,5 @@ class PathwayError(MyositisError):
         return [format_problem(self.source, p) for p in self.problems]
 
 
-def format_location(source: str, line: int | None, column: int | None) -> str:
-    """``file:line:column``, as far as it is known."""
-    if line is None:
-        return source
-    return f"{source}:{line}" if column is None else f"{source}:{line}:{column}"
-
-
-def format_problem(source: str, problem: Problem, document: int = 0) -> str:
-    """``file:line:column: /pointer: message`` as compilers and linters write it.
-
-    A document after the first of a multi-document stream is named too
-    (``document 2``), so the line is unambiguous even without its line number.
-    """
-    text = f"{format_location(source, problem.line, problem.column)}: "
-    if document:
-        text += f"document {document + 1}: "
-    if problem.pointer:
-        text += f"{problem.pointer}: "
-    text += problem.message
-    if problem.rule:
-        text += f" [{problem.rule}]"
-    return text
+class Terminated(BaseException):
+    """SIGTERM arrived: stop as after Ctrl-C, with exit 143 (raised by the signal handler)."""

@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import loading, resources
 from .batch import YAML_SUFFIXES
-from .engine import suggest
-from .pathway import Pathway, profile_validator
-from .profile import ProfileProblems, build_profile
-from .results import Recommendation
-from .validation import Problem, Validator
+from .pathway import Pathway
+from .pipeline import Pipeline
+from .problems import Problem
+from .results import CaseResult, Recommendation
+from .validation import Validator
 
 
 @dataclass(frozen=True)
@@ -86,35 +86,38 @@ def case_files(directory: str) -> list[str]:
     return sorted(found)
 
 
-def load_case(path: str, pathway: Pathway) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """A golden case's data, or the located problems that make it unusable."""
+class LoadedCase(NamedTuple):
+    """A golden case that could be read: its data and the pipeline's result for its profile."""
+
+    data: dict[str, Any]
+    result: CaseResult
+
+
+def load_case(path: str, pipeline: Pipeline) -> tuple[LoadedCase | None, list[Problem]]:
+    """A golden case, run through the case pipeline, or the problems that make it unusable."""
     try:
         raw = loading.read_file(path)
     except loading.LoadError as exc:
-        return None, [Problem(exc.kind, exc.message)]
+        return None, [exc.problem()]
     documents = list(loading.iter_documents(raw))
     doc = documents[0]
     if doc.error is not None:
-        e = doc.error
-        return None, [Problem(e.kind, e.message, e.pointer or "", e.line, e.column)]
+        return None, [doc.error]
     if len(documents) > 1:
         return None, [Problem("yaml", "a golden case file holds one document")]
-    assert doc.chunk is not None
     data = doc.data
-    problems: list[Problem] = []
     validator = case_validator()
     if not validator.is_valid(data):
-        root = loading.compose(doc.chunk)
         return None, [
-            p.located(root, 0, key=p.message.startswith("unknown key"))
-            for p in validator.problems(data, root)
+            p.located(doc.locator, key=p.message.startswith("unknown key"))
+            for p in validator.problems(data, doc.locator)
         ]
-    profile_check = profile_validator()
-    if not profile_check.is_valid(data["profile"]):
-        root = loading.compose(doc.chunk)
-        for p in profile_check.problems(data["profile"]):
-            problems.append(Problem(p.kind, p.message, "/profile" + p.pointer).located(root, 0))
-        return None, problems
+    assert isinstance(doc.locator, loading.YamlLocator)
+    result = pipeline.run_data(data["profile"], path, locator=doc.locator.within("profile"))
+    if result.problems:
+        return None, [p._replace(pointer="/profile" + p.pointer) for p in result.problems]
+    problems: list[Problem] = []
+    pathway = pipeline.pathway
     expect = data["expect"]
     known = set(pathway.therapies)
     alerts = {a.code for a in pathway.alerts} | {"current_therapy_contraindicated"}
@@ -137,9 +140,8 @@ def load_case(path: str, pathway: Pathway) -> tuple[dict[str, Any] | None, list[
                     Problem("semantic", f"unknown alert code '{code}'", f"/expect/{key}/{i}")
                 )
     if problems:
-        root = loading.compose(doc.chunk)
-        return None, [p.located(root, 0) for p in problems]
-    return data, []
+        return None, [p.located(doc.locator) for p in problems]
+    return LoadedCase(data, result), []
 
 
 def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -> GoldenReport:
@@ -151,28 +153,24 @@ def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -
         from .errors import UsageError
 
         raise UsageError(f"{directory}: no such cases directory (give one with --cases)")
+    pipeline = Pipeline(pathway)
     for path in case_files(directory):
-        data, problems = load_case(path, pathway)
-        case_id = data["profile"]["id"] if data else None
+        loaded, problems = load_case(path, pipeline)
+        case_id = loaded.data["profile"]["id"] if loaded else None
         if (
             pattern
             and pattern not in os.path.basename(path)
             and (case_id is None or pattern not in case_id)
         ):
             continue
-        if data is None:
+        if loaded is None:
             report.outcomes.append(CaseOutcome(path, None, "", problems=tuple(problems)))
             continue
-        try:
-            profile = build_profile(data["profile"], pathway)
-        except ProfileProblems as exc:
-            probs = tuple(Problem(p.kind, p.message, "/profile" + p.pointer) for p in exc.problems)
-            report.outcomes.append(CaseOutcome(path, case_id, data["description"], problems=probs))
-            continue
-        rec = suggest(pathway, profile, trace=False)
+        rec = loaded.result.recommendation
+        assert rec is not None
         report.reached |= rec.reached
-        failures = tuple(compare(data["expect"], rec))
-        report.outcomes.append(CaseOutcome(path, case_id, data["description"], failures))
+        failures = tuple(compare(loaded.data["expect"], rec))
+        report.outcomes.append(CaseOutcome(path, case_id, loaded.data["description"], failures))
     return report
 
 

@@ -12,15 +12,15 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import loading
 from .batch import Source, expand
-from .engine import suggest
+from .documents import Document
 from .errors import UsageError
-from .pathway import Pathway, load_pathway, load_pathway_bytes, profile_validator
-from .profile import ProfileProblems, build_profile
-from .results import Recommendation
+from .loading import YamlLocator
+from .pathway import Pathway, load_pathway, load_pathway_bytes
+from .pipeline import Pipeline
+from .results import CaseResult, Recommendation
 
 
 @dataclass(frozen=True)
@@ -79,62 +79,60 @@ def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
         raise UsageError("give the cases to compare with --cases DIR")
     before, after = open_pathway(old), open_pathway(new)
     report = DiffReport(old, new, before.version, after.version)
-    for source, index, data in _cases(list(expand(inputs))):
-        case_id = (
-            data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
-        )
-        a, a_error = _answer(before, data)
-        b, b_error = _answer(after, data)
-        if a is None or b is None:
+    first, second = Pipeline(before), Pipeline(after)
+    for source, document in _documents(list(expand(inputs))):
+        data = document.data
+        if isinstance(data, dict) and "profile" in data and "expect" in data:
+            # a golden case: its profile is the case
+            locator = document.locator
+            inner = locator.within("profile") if isinstance(locator, YamlLocator) else None
+            document = Document(document.number, data["profile"], locator=inner)
+        a, b = first.run_document(source, document), second.run_document(source, document)
+        case_id = a.id
+        if a.recommendation is None or b.recommendation is None:
+            a_error, b_error = _error(a), _error(b)
             if a_error == b_error:
-                report.cases.append(CaseDiff(source, index, case_id, error=a_error))
+                report.cases.append(CaseDiff(source, document.number, case_id, error=a_error))
             else:
                 report.cases.append(
                     CaseDiff(
                         source,
-                        index,
+                        document.number,
                         case_id,
                         (f"old: {a_error or 'accepted'}; new: {b_error or 'accepted'}",),
                     )
                 )
             continue
-        report.cases.append(CaseDiff(source, index, case_id, tuple(differences(a, b))))
+        report.cases.append(
+            CaseDiff(
+                source,
+                document.number,
+                case_id,
+                tuple(differences(a.recommendation, b.recommendation)),
+            )
+        )
     return report
 
 
-def _cases(sources: list[Source]) -> Iterator[tuple[str, int, Any]]:
+def _documents(sources: list[Source]) -> Iterator[tuple[str, Document]]:
     for source in sources:
         if source.problem is not None:
-            yield source.label, 0, source.problem.message
+            yield source.label, Document(0, error=source.problem)
             continue
         try:
             raw = loading.read_file(source.path) if source.path else b""
         except loading.LoadError as exc:
-            yield source.label, 0, exc.message
+            yield source.label, Document(0, error=exc.problem())
             continue
-        for doc in loading.iter_documents(raw):
-            if doc.error is not None:
-                yield source.label, doc.number, doc.error.message
-                continue
-            data = doc.data
-            if isinstance(data, dict) and "profile" in data and "expect" in data:
-                data = data["profile"]  # a golden case: its profile is the case
-            yield source.label, doc.number, data
+        for document in loading.iter_documents(raw):
+            yield source.label, document
 
 
-def _answer(pathway: Pathway, data: Any) -> tuple[Recommendation | None, str | None]:
-    if isinstance(data, str):
-        return None, data
-    validator = profile_validator()
-    if not validator.is_valid(data):
-        first = validator.problems(data)[0]
-        return None, f"{first.pointer}: {first.message}" if first.pointer else first.message
-    try:
-        profile = build_profile(data, pathway)
-    except ProfileProblems as exc:
-        first = exc.problems[0]
-        return None, f"{first.pointer}: {first.message}"
-    return suggest(pathway, profile, trace=False), None
+def _error(result: CaseResult) -> str | None:
+    if not result.problems:
+        return None
+    first = result.problems[0]
+    return f"{first.pointer}: {first.message}" if first.pointer else first.message
 
 
 def differences(a: Recommendation, b: Recommendation) -> list[str]:

@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from . import loading
 from .conditions import (
     ABSENT,
     NOT_KNOWN,
@@ -59,7 +58,7 @@ from .conditions import (
 )
 from .errors import PathwayError
 from .pathway import Node, Pathway, compile_pathway, read_pathway_document
-from .validation import Problem
+from .problems import Problem
 
 
 @dataclass(frozen=True)
@@ -83,14 +82,13 @@ def check(
 ) -> list[Finding]:
     """Every finding for one pathway file (and its golden cases)."""
     try:
-        data, chunk = read_pathway_document(source)
+        data, locator = read_pathway_document(source)
     except PathwayError as exc:
         return [_finding(source, p, "error") for p in exc.problems]
-    pathway, problems = compile_pathway(data, source, chunk)
+    pathway, problems = compile_pathway(data, source, locator)
     findings = [_finding(source, p, "error") for p in problems]
     if pathway is None:
         return findings
-    root = loading.compose(chunk)
     extra: list[tuple[str, str, str, str, str]] = []  # rule, severity, message, pointer, subject
     if not any(p.rule == "fact-cycle" for p in problems):  # inlining cyclic facts never ends
         extra += _reachability(pathway)
@@ -99,9 +97,7 @@ def check(
     extra += _review(pathway, max_age_days, today or dt.date.today())
     extra += _unused(pathway)
     for rule, severity, message, pointer, subject in extra:
-        located = Problem("pathway", message, pointer, rule=rule).located(
-            root, chunk.line_offset, key=True
-        )
+        located = Problem("pathway", message, pointer, rule=rule).located(locator, key=True)
         findings.append(
             Finding(rule, severity, message, source, located.line, located.column, pointer, subject)
         )
@@ -526,13 +522,15 @@ def _unused(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
 
 def _cases(pathway: Pathway, cases_dir: str | None) -> list[Finding]:
     from .golden import case_files, default_cases_dir, load_case
+    from .pipeline import Pipeline
 
     directory = cases_dir or default_cases_dir(pathway)
     if not os.path.isdir(directory):
         return []
     findings = []
+    pipeline = Pipeline(pathway)
     for path in case_files(directory):
-        _, problems = load_case(path, pathway)
+        _, problems = load_case(path, pipeline)
         for p in problems:
             findings.append(
                 Finding("case-invalid", "error", p.message, path, p.line, p.column, p.pointer)

@@ -22,6 +22,9 @@ from typing import Any, ClassVar, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .documents import Document
+from .problems import Problem
+
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE_TAG = _TAG_PREFIX + "merge"
 
@@ -54,6 +57,9 @@ class LoadError(Exception):
         self.line = line
         self.column = column
         self.pointer = pointer
+
+    def problem(self) -> Problem:
+        return Problem(self.kind, self.message, self.pointer or "", self.line, self.column)
 
 
 class _NodeError(yaml.YAMLError):
@@ -493,55 +499,83 @@ def compose(chunk: Chunk) -> Node | None:
         loader.dispose()
 
 
-def locate(
-    root: Node | None, parts: list[str | int], *, key: bool = False
-) -> tuple[int, int] | None:
-    """Line and column (0-based) of the node at a JSON pointer's parts.
+class YamlLocator:
+    """Maps JSON pointers of one YAML document to where they are written.
 
-    With ``key`` the mark of the mapping key is given instead of its value (an
-    unknown key is reported where the key is written). Stops at the deepest
-    node that exists.
+    The document is composed again only when a problem must be located (a
+    valid document never pays for it), and each mapping gets a key index the
+    first time it is searched, so locating many problems stays linear.
     """
-    node = root
-    if node is None:
-        return None
-    mark = node.start_mark
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        if isinstance(node, MappingNode):
-            for key_node, value_node in reversed(node.value):  # the last one wins, as in dicts
-                if isinstance(key_node, ScalarNode) and key_node.value == str(part):
-                    mark = key_node.start_mark if (key and last) else value_node.start_mark
-                    node = value_node
-                    break
+
+    __slots__ = ("_composed", "_indexes", "_root", "chunk", "prefix")
+
+    def __init__(self, chunk: Chunk, prefix: tuple[str | int, ...] = ()) -> None:
+        self.chunk = chunk
+        self.prefix = prefix  # parts above the profile (a golden case's /profile)
+        self._root: Node | None = None
+        self._composed = False
+        self._indexes: dict[int, dict[str, tuple[Node, Node]]] = {}
+
+    def within(self, *parts: str | int) -> YamlLocator:
+        """A locator for the value at ``parts`` (pointers are then relative to it)."""
+        inner = YamlLocator(self.chunk, (*self.prefix, *parts))
+        inner._root, inner._composed, inner._indexes = self.root(), True, self._indexes
+        return inner
+
+    def root(self) -> Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = compose(self.chunk)
+            except yaml.YAMLError:
+                self._root = None
+        return self._root
+
+    def _entry(self, node: MappingNode, key: str) -> tuple[Node, Node] | None:
+        index = self._indexes.get(id(node))
+        if index is None:
+            index = {}
+            for key_node, value_node in node.value:  # the last one wins, as in dicts
+                if isinstance(key_node, ScalarNode):
+                    index[key_node.value] = (key_node, value_node)
+            self._indexes[id(node)] = index
+        return index.get(key)
+
+    def _walk(self, parts: list[str | int], key: bool) -> tuple[Node | None, Any]:
+        node = self.root()
+        if node is None:
+            return None, None
+        mark = node.start_mark
+        full = [*self.prefix, *parts]
+        for position, part in enumerate(full):
+            last = position == len(full) - 1
+            if isinstance(node, MappingNode):
+                entry = self._entry(node, str(part))
+                if entry is None:
+                    return None, mark
+                key_node, value_node = entry
+                mark = key_node.start_mark if (key and last) else value_node.start_mark
+                node = value_node
+            elif (
+                isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value)
+            ):
+                node = node.value[part]
+                mark = node.start_mark
             else:
-                return mark.line, mark.column
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            mark = node.start_mark
-        else:
-            return mark.line, mark.column
-    return mark.line, mark.column
+                return None, mark
+        return node, mark
 
-
-def scalar_text(root: Node | None, parts: list[str | int]) -> str | None:
-    """The scalar as written in the file (``017``, ``2021-07-15``, ``no``)."""
-    node = root
-    for part in parts:
-        if isinstance(node, MappingNode):
-            node = next(
-                (
-                    v
-                    for k, v in reversed(node.value)
-                    if isinstance(k, ScalarNode) and k.value == str(part)
-                ),
-                None,
-            )
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
+    def locate(self, parts: list[str | int], *, key: bool = False) -> tuple[int, int] | None:
+        """1-based line and column of the node at ``parts`` (or the deepest that exists)."""
+        _, mark = self._walk(parts, key)
+        if mark is None:
             return None
-    return node.value if isinstance(node, ScalarNode) else None
+        return self.chunk.line_offset + mark.line + 1, mark.column + 1
+
+    def written(self, parts: list[str | int]) -> str | None:
+        """The scalar as written in the file (``017``, ``2021-07-15``, ``no``)."""
+        node, _ = self._walk(parts, False)
+        return node.value if isinstance(node, ScalarNode) else None
 
 
 def find_pointer(root: Node, target: Node) -> str | None:
@@ -593,17 +627,8 @@ def _yaml_type_words(value: Any) -> str:
 # A whole source.
 
 
-class Document(NamedTuple):
-    """One document of a source: its data, or the error that stopped it."""
-
-    number: int  # 0-based position in its source
-    chunk: Chunk | None
-    data: Any = None
-    error: LoadError | None = None
-
-
 def iter_documents(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
-    """Every document of a source, in order; a bad one is a Document with an error.
+    """Every document of a YAML source, in order; a bad one is a Document with an error.
 
     An empty source, or one with only comments, is one document with an error,
     so every input yields at least one record.
@@ -611,16 +636,17 @@ def iter_documents(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc
     try:
         text = decode(data)
     except LoadError as exc:
-        yield Document(0, None, error=exc)
+        yield Document(0, error=exc.problem())
         return
     chunks = split_documents(text)
     if not chunks:
-        yield Document(
-            0, None, error=LoadError("yaml", "empty file: expected a YAML mapping", 1, 1)
-        )
+        yield Document(0, error=Problem("yaml", "empty file: expected a YAML mapping", "", 1, 1))
         return
     for index, chunk in enumerate(chunks):
+        locator = YamlLocator(chunk)
         try:
-            yield Document(index, chunk, data=load_document(chunk, limits))
+            data_ = load_document(chunk, limits)
         except LoadError as exc:
-            yield Document(index, chunk, error=exc)
+            yield Document(index, error=exc.problem(), locator=locator, line=chunk.line_offset + 1)
+            continue
+        yield Document(index, data_, locator=locator, line=chunk.line_offset + 1)

@@ -1,6 +1,6 @@
 """``--jobs N``: cases in worker processes, records still in input order.
 
-Each worker builds its CaseRunner once (the pathway is loaded once per
+Each worker gets its Pipeline once (the pathway is loaded once per
 process) and takes chunks of whole files, so every document of a file stays
 together and the chunks come back in order through ``imap``.
 
@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, NamedTuple
 
-from .batch import CaseRunner, Source
+from .batch import Source, run
+from .pipeline import Pipeline
 from .results import CaseResult
 
 Encoder = Callable[[CaseResult], str]
@@ -26,7 +27,7 @@ FIRST_CHUNK, LAST_CHUNK = (
     128,
 )  # files per task: grows so both workers start at once, then IPC is amortised
 
-_runner: CaseRunner | None = None
+_runner: Pipeline | None = None
 _encoder: Encoder | None = None
 _separator = "\n"
 
@@ -39,30 +40,23 @@ class Block(NamedTuple):
     failures: list[CaseResult]  # without recommendations: what the error lines need
 
 
-def _init(
-    pathway: str, limits: Any, trace: bool, engine: bool, encoder: Encoder | None, separator: str
-) -> None:
+def _init(pipeline: Pipeline | None, encoder: Encoder | None, separator: str) -> None:
     global _runner, _encoder, _separator
     _encoder, _separator = encoder, separator
-    if _runner is not None:  # inherited through fork: nothing to load
-        return
-    from .pathway import load_pathway, profile_validator
-
-    _runner = CaseRunner(
-        load_pathway(pathway, limits), profile_validator(), limits, trace=trace, engine=engine
-    )
+    if pipeline is not None:  # spawned: the pipeline arrives pickled
+        _runner = pipeline
 
 
 def _results(chunk: list[Source]) -> list[CaseResult]:
     assert _runner is not None
-    return list(_runner.run(chunk))
+    return list(run(_runner, chunk))
 
 
 def _block(chunk: list[Source]) -> Block:
     assert _runner is not None and _encoder is not None
     texts: list[str] = []
     failures: list[CaseResult] = []
-    for result in _runner.run(chunk):
+    for result in run(_runner, chunk):
         texts.append(_encoder(result))
         if not result.ok:
             failures.append(result._replace(recommendation=None))
@@ -77,18 +71,17 @@ def _chunks(sources: Iterable[Source]) -> Iterator[list[Source]]:
         size = min(size * 2, LAST_CHUNK)
 
 
-def _pool(runner: CaseRunner, workers: int, encoder: Encoder | None, separator: str) -> Any:
+def _pool(runner: Pipeline, workers: int, encoder: Encoder | None, separator: str) -> Any:
     global _runner
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    _runner = runner if context.get_start_method() == "fork" else None
-    args = (runner.pathway.source, runner.limits, runner.trace, runner.engine, encoder, separator)
+    forked = context.get_start_method() == "fork"
+    _runner = runner if forked else None
+    args = (None if forked else runner, encoder, separator)
     return context.Pool(workers, initializer=_init, initargs=args)
 
 
-def run_parallel(
-    runner: CaseRunner, sources: Iterable[Source], workers: int
-) -> Iterator[CaseResult]:
+def run_parallel(runner: Pipeline, sources: Iterable[Source], workers: int) -> Iterator[CaseResult]:
     """Every document's result, computed by ``workers`` processes, in input order."""
     global _runner
     try:
@@ -100,7 +93,7 @@ def run_parallel(
 
 
 def encode_parallel(
-    runner: CaseRunner, sources: Iterable[Source], workers: int, encoder: Encoder, separator: str
+    runner: Pipeline, sources: Iterable[Source], workers: int, encoder: Encoder, separator: str
 ) -> Iterator[Block]:
     """Blocks of encoded records, computed and encoded by ``workers`` processes, in input order."""
     global _runner

@@ -28,7 +28,8 @@ from .conditions import (
     fields_from_schema,
 )
 from .errors import PathwayError
-from .validation import Problem, Validator, did_you_mean
+from .problems import Locator, Problem, did_you_mean
+from .validation import Validator
 
 EVIDENCE_LEVELS = ("A", "B", "C", "D")
 TIERS = ("preferred", "consider", "discouraged")  # best first
@@ -204,8 +205,17 @@ class Pathway:
     fields: Mapping[str, FieldSpec]
     aliases: dict[str, str]  # lower-case name -> therapy id
     data: Any = None
-    chunk: loading.Chunk | None = None
+    locator: Locator | None = None
+    raw: bytes | None = None  # the file's bytes, when loaded from a file
+    sha256: str = ""  # of ``raw``: which knowledge produced an answer
     _nodes: dict[str, Node] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Compiled conditions hold closures: a pathway travels as its source
+        # and is compiled again, once per process, where it arrives.
+        if self.raw is not None:
+            return (_restore_from_bytes, (self.raw, self.source))
+        return (_restore_from_data, (self.data, self.source))
 
     @property
     def id(self) -> str:
@@ -308,29 +318,24 @@ def _read(source: str, limits: loading.Limits) -> bytes:
 
 def read_pathway_document(
     source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
-) -> tuple[Any, loading.Chunk]:
+) -> tuple[Any, Locator | None]:
     """The single YAML document of a pathway file, or a PathwayError."""
     return pathway_document_from_bytes(_read(source, limits), source, limits)
 
 
 def pathway_document_from_bytes(
     raw: bytes, source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
-) -> tuple[Any, loading.Chunk]:
+) -> tuple[Any, Locator | None]:
     documents = list(loading.iter_documents(raw, limits))
     first = documents[0]
     if first.error is not None:
-        e = first.error
-        raise PathwayError(
-            source, [Problem(e.kind, e.message, e.pointer or "", e.line, e.column, "yaml")]
-        )
+        raise PathwayError(source, [first.error._replace(rule="yaml")])
     if len(documents) > 1:
-        second = documents[1]
-        line = second.chunk.line_offset + 1 if second.chunk else None
+        line = documents[1].line
         raise PathwayError(
             source, [Problem("yaml", "a pathway file holds one YAML document", "", line, 1, "yaml")]
         )
-    assert first.chunk is not None
-    return first.data, first.chunk
+    return first.data, first.locator
 
 
 def load_pathway(
@@ -357,44 +362,61 @@ def load_pathway_bytes(
         builder = _Builder(cached, source)
         pathway = builder.build()
         if not builder.problems:
+            pathway.raw = raw
+            pathway.sha256 = _sha256(raw)
             return pathway
-    data, chunk = pathway_document_from_bytes(raw, source, limits)
-    pathway = _checked(data, source, chunk)
+    data, locator = pathway_document_from_bytes(raw, source, limits)
+    pathway = _checked(data, source, locator)
+    pathway.raw = raw
+    pathway.sha256 = _sha256(raw)
     data_cache.write(key, data)
     return pathway
 
 
-def _checked(data: Any, source: str, chunk: loading.Chunk) -> Pathway:
-    pathway, problems = compile_pathway(data, source, chunk)
+def _sha256(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _checked(data: Any, source: str, locator: Locator | None) -> Pathway:
+    pathway, problems = compile_pathway(data, source, locator)
     if pathway is None or problems:
         raise PathwayError(source, problems)
     return pathway
 
 
+_RESTORED: dict[tuple[str, str], Pathway] = {}
+
+
+def _restore_from_bytes(raw: bytes, source: str) -> Pathway:
+    """An unpickled pathway: compiled once per process, then reused."""
+    key = (_sha256(raw), source)
+    pathway = _RESTORED.get(key)
+    if pathway is None:
+        pathway = _RESTORED[key] = load_pathway_bytes(raw, source)
+    return pathway
+
+
+def _restore_from_data(data: Any, source: str) -> Pathway:
+    return _checked(data, source, None)
+
+
 def compile_pathway(
-    data: Any, source: str, chunk: loading.Chunk | None = None
+    data: Any, source: str, locator: Locator | None = None
 ) -> tuple[Pathway | None, list[Problem]]:
     """Validate and compile pathway data; every problem is returned, located."""
     validator = pathway_validator()
-    root = None
     if not validator.is_valid(data):
-        root = loading.compose(chunk) if chunk is not None else None
         problems = [
-            Problem(p.kind, p.message, p.pointer, rule="schema").located(
-                root,
-                chunk.line_offset if chunk else 0,
-                key=p.message.startswith("unknown key"),
-            )
-            for p in validator.problems(data, root)
+            p._replace(rule="schema").located(locator, key=p.message.startswith("unknown key"))
+            for p in validator.problems(data, locator)
         ]
         return None, problems
     builder = _Builder(data, source)
     pathway = builder.build()
-    pathway.chunk = chunk
-    problems = builder.problems
-    if problems and chunk is not None:
-        root = loading.compose(chunk)
-        problems = [p.located(root, chunk.line_offset) for p in problems]
+    pathway.locator = locator
+    problems = [p.located(locator) for p in builder.problems]
     return pathway, problems
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .conditions import NOT_KNOWN, HistoryItem
 from .pathway import Pathway, profile_fields
-from .validation import Problem
+from .problems import Problem
 
 
 @dataclass(frozen=True)

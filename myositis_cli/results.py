@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .errors import EXIT_FINDINGS, EXIT_OK
-from .validation import Problem
+from .problems import Problem
 
 
 class Alert(NamedTuple):

@@ -12,14 +12,12 @@ so a schema edit can never silently weaken the fast path.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
-if TYPE_CHECKING:
-    from yaml.nodes import Node
+from .problems import Locator, Problem, did_you_mean, join_pointer
 
 Predicate = Callable[[Any], bool]
 
@@ -308,53 +306,6 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
 
 
 # --------------------------------------------------------------------------
-# Located problems.
-
-
-class Problem(NamedTuple):
-    """One thing wrong with a document, in the user's terms."""
-
-    kind: str  # yaml | schema | semantic | io | pathway
-    message: str
-    pointer: str = ""
-    line: int | None = None
-    column: int | None = None
-    rule: str = ""  # for pathway problems: the lint rule id
-
-    def located(self, root: Node | None, line_offset: int, *, key: bool = False) -> Problem:
-        """This problem with the line and column of its node filled in."""
-        if self.line is not None or root is None:
-            return self
-        from . import loading
-
-        mark = loading.locate(root, pointer_parts(self.pointer), key=key)
-        if mark is None:
-            return self
-        return Problem(
-            self.kind, self.message, self.pointer, line_offset + mark[0] + 1, mark[1] + 1, self.rule
-        )
-
-
-def pointer_parts(pointer: str) -> list[str | int]:
-    if not pointer:
-        return []
-    parts: list[str | int] = []
-    for raw in pointer.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        parts.append(int(part) if part.isdigit() else part)
-    return parts
-
-
-def join_pointer(parts: Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def did_you_mean(word: str, choices: Any, cutoff: float = 0.6) -> str | None:
-    close = difflib.get_close_matches(word.lower(), [str(c) for c in choices], n=1, cutoff=cutoff)
-    return close[0] if close else None
-
-
-# --------------------------------------------------------------------------
 # The validator.
 
 
@@ -375,16 +326,16 @@ class Validator:
             self._full = cls(self.schema)
         return self._full
 
-    def problems(self, data: Any, root: Node | None = None) -> list[Problem]:
+    def problems(self, data: Any, locator: Locator | None = None) -> list[Problem]:
         """Every schema problem of ``data``, in document order, one per cause.
 
-        ``root`` is the composed YAML of the same document; it gives the
-        text as written (``017``, ``no``) for messages about YAML's typing.
+        ``locator`` gives the text as written (``017``, ``no``) for messages
+        about YAML's typing, where the source format keeps it.
         """
         found: list[Problem] = []
         seen: set[tuple[str, str]] = set()
         for error in self._errors(self._jsonschema(), data):
-            for problem in self._explain(error, data, root):
+            for problem in self._explain(error, data, locator):
                 marker = (problem.pointer, problem.message)
                 if marker not in seen:
                     seen.add(marker)
@@ -416,7 +367,7 @@ class Validator:
             else:
                 yield sub
 
-    def _explain(self, error: Any, data: Any, root: Node | None) -> list[Problem]:
+    def _explain(self, error: Any, data: Any, root: Locator | None) -> list[Problem]:
         path = list(error.absolute_path)
         pointer = join_pointer(path)
         keyword = error.validator
@@ -500,7 +451,9 @@ class Validator:
             return [Problem("schema", _squash_jsonschema(error.message), pointer)]
         return [Problem("schema", _squash_jsonschema(error.message), pointer)]
 
-    def _type_message(self, expected: Any, value: Any, path: list[Any], root: Node | None) -> str:
+    def _type_message(
+        self, expected: Any, value: Any, path: list[Any], root: Locator | None
+    ) -> str:
         names = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(str(n), str(n)) for n in names)
         if not path and names == ["object"]:
@@ -532,7 +485,7 @@ def _describe(value: Any) -> str:
     }.get(kind, f"{_TYPE_WORDS.get(kind, kind)} {_short(value)}")
 
 
-def _show(value: Any, path: list[Any], root: Node | None) -> str:
+def _show(value: Any, path: list[Any], root: Locator | None) -> str:
     """A value as the user wrote it, with YAML's reading of it when they differ."""
     written = _written(root, path)
     if isinstance(value, bool):
@@ -550,12 +503,8 @@ def _show(value: Any, path: list[Any], root: Node | None) -> str:
     return _describe(value)
 
 
-def _written(root: Node | None, path: list[Any]) -> str | None:
-    if root is None:
-        return None
-    from . import loading
-
-    return loading.scalar_text(root, path)
+def _written(root: Locator | None, path: list[Any]) -> str | None:
+    return root.written(path) if root is not None else None
 
 
 def _short(value: Any) -> str:

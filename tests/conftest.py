@@ -9,8 +9,8 @@ from helpers import repo_pathway
 from hypothesis import HealthCheck, settings
 
 from myositis_cli import loading
-from myositis_cli.batch import CaseRunner
-from myositis_cli.pathway import Pathway, profile_validator
+from myositis_cli.pathway import Pathway
+from myositis_cli.pipeline import Pipeline
 
 settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -27,5 +27,5 @@ def pathway() -> Pathway:
 
 
 @pytest.fixture(scope="session")
-def runner(pathway: Pathway) -> CaseRunner:
-    return CaseRunner(pathway, profile_validator(), loading.DEFAULT_LIMITS, trace=True)
+def runner(pathway: Pathway) -> Pipeline:
+    return Pipeline(pathway, loading.DEFAULT_LIMITS, trace=True)

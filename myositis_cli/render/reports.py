@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import format_location, format_problem
+from ..problems import format_location, format_problem
 from ..results import CaseResult, record
 
 if TYPE_CHECKING:

@@ -11,22 +11,46 @@ from hypothesis import strategies as st
 from strategies import profiles
 
 from myositis_cli import loading
-from myositis_cli.batch import CaseRunner
-from myositis_cli.pathway import profile_validator
+from myositis_cli.pipeline import Pipeline
 
-RUNNER = CaseRunner(repo_pathway(), profile_validator(), loading.DEFAULT_LIMITS, trace=True)
+RUNNER = Pipeline(repo_pathway(), loading.DEFAULT_LIMITS, trace=True)
 
 json_like = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
     max_leaves=25,
 )
-field_names = st.sampled_from(["id", "age", "sex", "diagnosis", "subtype", "history", "therapy", "months",
-                               "outcome", "safety", "pregnancy", "egfr", "manifestations", "ild"])
+field_names = st.sampled_from(
+    [
+        "id",
+        "age",
+        "sex",
+        "diagnosis",
+        "subtype",
+        "history",
+        "therapy",
+        "months",
+        "outcome",
+        "safety",
+        "pregnancy",
+        "egfr",
+        "manifestations",
+        "ild",
+    ]
+)
 near_profile = st.fixed_dictionaries(
     {"id": st.text(max_size=10) | st.integers(), "age": json_like, "diagnosis": json_like},
-    optional={"history": st.lists(st.dictionaries(field_names, json_like, max_size=4), max_size=3),
-              "safety": st.dictionaries(field_names, json_like, max_size=4), "extra": json_like},
+    optional={
+        "history": st.lists(st.dictionaries(field_names, json_like, max_size=4), max_size=3),
+        "safety": st.dictionaries(field_names, json_like, max_size=4),
+        "extra": json_like,
+    },
 )
 
 
@@ -64,5 +88,9 @@ def test_arbitrary_structures_never_raise(data: dict[str, Any]) -> None:
 def test_arbitrary_text_gives_one_result_per_document(text: str) -> None:
     decoded = text.encode("utf-8", "replace").decode("utf-8")
     # a NUL byte makes the whole file one 'binary file' record; otherwise one per document
-    expected = 1 if "\x00" in decoded else max(1, len(loading.split_documents(decoded.removeprefix("\ufeff"))))
+    expected = (
+        1
+        if "\x00" in decoded
+        else max(1, len(loading.split_documents(decoded.removeprefix("\ufeff"))))
+    )
     assert len(_run_text(text)) == expected

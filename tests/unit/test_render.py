@@ -11,8 +11,9 @@ from rich.console import Console
 from syrupy.assertion import SnapshotAssertion
 
 from myositis_cli import loading
-from myositis_cli.batch import CaseRunner, Source, expand
-from myositis_cli.pathway import compile_pathway, profile_validator, read_pathway_document
+from myositis_cli.batch import Source, expand, run
+from myositis_cli.pathway import compile_pathway, read_pathway_document
+from myositis_cli.pipeline import Pipeline
 from myositis_cli.render import json as json_render
 from myositis_cli.render.markdown import write_markdown
 from myositis_cli.render.table import write_table
@@ -22,12 +23,10 @@ EXAMPLE = EXAMPLES / "refractory-dm-skin.yaml"
 
 
 def results(path: Path = EXAMPLE, pathway=None, trace: bool = False):  # type: ignore[no-untyped-def]
-    runner = CaseRunner(
-        pathway or repo_pathway(), profile_validator(), loading.DEFAULT_LIMITS, trace=trace
-    )
+    runner = Pipeline(pathway or repo_pathway(), loading.DEFAULT_LIMITS, trace=trace)
     if path == EXAMPLE:  # a label that does not depend on where the checkout is
-        return list(runner.run([Source("examples/refractory-dm-skin.yaml", str(EXAMPLE))]))
-    return list(runner.run(expand([str(path)])))
+        return list(run(runner, [Source("examples/refractory-dm-skin.yaml", str(EXAMPLE))]))
+    return list(run(runner, expand([str(path)])))
 
 
 def table_text(res, width: int = 240, **kw) -> str:  # type: ignore[no-untyped-def]

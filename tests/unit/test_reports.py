@@ -15,9 +15,14 @@ def test_github_escaping_of_data_and_properties() -> None:
     assert github_escape("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert github_escape("a:b,c", prop=True) == "a%3Ab%2Cc"
     assert github_escape("a:b,c") == "a:b,c"  # data keeps ':' and ','
-    line = github_command("error", "bad: 100%\nreally", file="cases/a,b.yaml", line=3, column=7, title="x: y")
+    line = github_command(
+        "error", "bad: 100%\nreally", file="cases/a,b.yaml", line=3, column=7, title="x: y"
+    )
     assert line == "::error file=cases/a%2Cb.yaml,line=3,col=7,title=x%3A y::bad: 100%25%0Areally"
-    assert github_command("warning", "m", file="f", line=None, column=None, title="t") == "::warning file=f,title=t::m"
+    assert (
+        github_command("warning", "m", file="f", line=None, column=None, title="t")
+        == "::warning file=f,title=t::m"
+    )
 
 
 class _Tty(io.StringIO):
@@ -30,12 +35,22 @@ def test_progress_bar_only_for_a_watching_person(monkeypatch: pytest.MonkeyPatch
         (tmp_path / f"c{i:03d}.yaml").write_text("id: x\n")
     results = iter([1, 2, 3])
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert cli._progress(results, [str(tmp_path)], quiet=False, output=None) is results  # stderr not a terminal
+    assert (
+        cli._progress(results, [str(tmp_path)], quiet=False, output=None) is results
+    )  # stderr not a terminal
     monkeypatch.setattr(sys, "stderr", _Tty())
     monkeypatch.setattr(sys, "stdout", _Tty())
-    assert cli._progress(results, [str(tmp_path)], quiet=False, output=None) is results  # report on the terminal
-    assert cli._progress(results, [str(tmp_path)], quiet=True, output=tmp_path / "o") is results  # --quiet
+    assert (
+        cli._progress(results, [str(tmp_path)], quiet=False, output=None) is results
+    )  # report on the terminal
+    assert (
+        cli._progress(results, [str(tmp_path)], quiet=True, output=tmp_path / "o") is results
+    )  # --quiet
     few = tmp_path / "few"
     few.mkdir()
-    assert cli._progress(results, [str(few)], quiet=False, output=tmp_path / "o") is results  # short batch
-    assert cli._progress(results, [str(tmp_path)], quiet=False, output=tmp_path / "o") is not results
+    assert (
+        cli._progress(results, [str(few)], quiet=False, output=tmp_path / "o") is results
+    )  # short batch
+    assert (
+        cli._progress(results, [str(tmp_path)], quiet=False, output=tmp_path / "o") is not results
+    )

@@ -76,12 +76,12 @@ def test_fast_path_agrees_with_jsonschema(data: dict[str, Any], mutations: list[
 def _problems(text: str) -> list[tuple[int | None, int | None, str, str]]:
     chunk = Chunk(text, 0)
     data = loading.load_document(chunk)
-    root = loading.compose(chunk)
+    locator = loading.YamlLocator(chunk)
     return [
         (p.line, p.column, p.pointer, p.message)
         for p in (
-            q.located(root, 0, key=q.message.startswith("unknown key"))
-            for q in FAST.problems(data, root)
+            q.located(locator, key=q.message.startswith("unknown key"))
+            for q in FAST.problems(data, locator)
         )
     ]
 

@@ -1,0 +1,301 @@
+"""Ranking: the suggestions of the walk become ranked options.
+
+For each option suggested by the nodes entered (a therapy, or a combination
+started together):
+
+- a therapy the patient already takes is continued, not started; an option
+  with nothing new to start, or that would start an excluded therapy, is
+  withheld with its reason;
+- evidence is the best level any suggestion states, or the therapy's own in
+  this context; the score is the sum of the suggesting nodes' weights, plus
+  the evidence bonus, minus the penalties of the cautions that hold;
+- the tier is "preferred" at ``preferred_at`` or above, else "consider",
+  lowered by the catalogue's fixed tier, the policy, ``max_tier`` and the
+  caps of the nodes entered;
+- options sort by tier, then score, then catalogue order, so the output is
+  deterministic and a discouraged option never ranks above another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from .conditions import Context
+from .pathway import EVIDENCE_LEVELS, TIERS, Cap, Node, OptionSpec, Pathway
+from .results import Option, Withheld
+
+if TYPE_CHECKING:
+    from .engine import RuledOut, Trace
+
+
+class Suggestion(NamedTuple):
+    """An option as one entered node suggested it."""
+
+    node: Node
+    spec: OptionSpec
+
+
+class Ranked(NamedTuple):
+    options: tuple[Option, ...]
+    withheld: tuple[Withheld, ...]
+    missing: frozenset[str]
+    reached: frozenset[str]
+
+
+class _Draft:
+    """An option being assembled from the suggestions of the nodes entered."""
+
+    __slots__ = (
+        "caveats",
+        "continued",
+        "evidence",
+        "evidence_refs",
+        "key",
+        "max_tier",
+        "missing",
+        "order",
+        "penalty",
+        "reasons",
+        "references",
+        "score",
+        "therapies",
+        "weight",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        therapies: tuple[str, ...],
+        continued: tuple[str, ...],
+        order: tuple[int, ...],
+    ) -> None:
+        self.key = key
+        self.therapies = therapies
+        self.continued = continued
+        self.order = order
+        self.weight = 0.0
+        self.evidence = "D"
+        self.evidence_refs: tuple[str, ...] = ()
+        self.reasons: list[str] = []
+        self.caveats: list[str] = []
+        self.references: list[str] = []
+        self.penalty = 0.0
+        self.max_tier = 0  # index into TIERS
+        self.missing: set[str] = set()
+        self.score = 0.0
+
+
+def rank(
+    pathway: Pathway,
+    ctx: Context,
+    suggestions: tuple[Suggestion, ...],
+    caps: tuple[tuple[Node, Cap], ...],
+    ruled: RuledOut,
+    current: tuple[str, ...],
+    trace: Trace,
+) -> Ranked:
+    """Ranked options and withheld suggestions, from what the walk suggested."""
+    p = pathway
+    excluded = ruled.excluded
+    grouped: dict[str, list[Suggestion]] = {}
+    for s in suggestions:
+        grouped.setdefault(s.spec.key, []).append(s)
+    drafts: dict[str, _Draft] = {}
+    withheld: dict[str, Withheld] = {}
+    taking = set(current)
+    missing: set[str] = set()
+    reached: set[str] = set()
+    for key, group in grouped.items():
+        members = group[0].spec.therapies
+        to_start = tuple(t for t in members if t not in taking)
+        continued = tuple(t for t in members if t in taking)
+        if not to_start:
+            reason = p.messages["already_current"].format(
+                names=join_words(p.name_of(t) for t in continued)
+            )
+            withheld[key] = Withheld(key, members, reason)
+            if trace.on:
+                trace.step("option", key, f"withheld: {reason}")
+            continue
+        blocked = [t for t in to_start if t in excluded]
+        if blocked:
+            if len(members) > 1:
+                tid = blocked[0]
+                reason = p.messages["member_excluded"].format(
+                    name=p.name_of(tid), reason=excluded[tid][0][1]
+                )
+                withheld[key] = Withheld(key, members, reason)
+                if trace.on:
+                    trace.step("option", key, f"withheld: {reason}")
+            elif trace.on:
+                trace.step("option", key, "not offered: excluded")
+            continue
+        draft = _draft(p, ctx, group, to_start, continued, caps, ruled, missing, reached, trace)
+        existing = drafts.get(draft.key)
+        if existing is None or draft.score > existing.score:
+            if existing is not None:
+                _merge_text(draft, existing)
+            drafts[draft.key] = draft
+        else:
+            _merge_text(existing, draft)
+    ordered = sorted(drafts.values(), key=lambda d: (d.max_tier, -d.score, d.order))
+    options = []
+    labels, shorts = p.labels, p.short_labels
+    for position, d in enumerate(ordered, start=1):
+        ref_ids = tuple(dict.fromkeys(d.references))
+        options.append(
+            Option(
+                rank=position,
+                therapy=d.key,
+                therapies=d.therapies,
+                name=" + ".join(p.name_of(t) for t in d.therapies),
+                tier=TIERS[d.max_tier],
+                evidence=d.evidence,
+                score=round(d.score, 2),
+                reasons=tuple(dict.fromkeys(d.reasons)),
+                caveats=tuple(dict.fromkeys(d.caveats)),
+                references=tuple(labels[r] for r in ref_ids),
+                continued=d.continued,
+                missing=tuple(order_missing(p, d.missing)),
+                sources=tuple(shorts[r] for r in ref_ids),
+            )
+        )
+        if trace.on:
+            trace.step("rank", d.key, f"#{position} {TIERS[d.max_tier]} score {d.score:g}")
+    ordered_withheld = tuple(withheld[k] for k in grouped if k in withheld)
+    return Ranked(tuple(options), ordered_withheld, frozenset(missing), frozenset(reached))
+
+
+def _draft(
+    p: Pathway,
+    ctx: Context,
+    group: list[Suggestion],
+    to_start: tuple[str, ...],
+    continued: tuple[str, ...],
+    caps: tuple[tuple[Node, Cap], ...],
+    ruled: RuledOut,
+    missing: set[str],
+    reached: set[str],
+    trace: Trace,
+) -> _Draft:
+    key = "+".join(to_start)
+    d = _Draft(key, to_start, continued, tuple(p.therapies[t].order for t in to_start))
+    # evidence: the best level any suggestion states, or the therapy's own in this context
+    candidates: list[tuple[str, tuple[str, ...]]] = [
+        (s.spec.evidence, s.spec.references) for s in group if s.spec.evidence
+    ]
+    if len(group[0].spec.therapies) == 1:
+        candidates.append(therapy_evidence(p, ctx, group[0].spec.therapies[0]))
+    d.evidence, d.evidence_refs = min(candidates, key=lambda c: EVIDENCE_LEVELS.index(c[0]))
+    for s in group:
+        d.weight += s.spec.weight
+        d.reasons.append(s.spec.reason)
+        d.caveats.extend(s.spec.caveats)
+        d.references.extend(s.spec.references)
+        if s.spec.max_tier:
+            d.max_tier = max(d.max_tier, TIERS.index(s.spec.max_tier))
+    d.references.extend(d.evidence_refs)
+    if continued:
+        d.reasons.append(
+            p.messages["continue_current"].format(names=join_words(p.name_of(t) for t in continued))
+        )
+    bonus = p.evidence_bonus[d.evidence]
+    combination = len(to_start) > 1
+    for tid in to_start:
+        therapy = p.therapies[tid]
+        label = f"{therapy.name}: " if combination else ""
+        d.caveats.extend(label + c.text for c in therapy.caveats)
+        if therapy.tier:
+            d.max_tier = max(d.max_tier, TIERS.index(therapy.tier))
+        if tid in p.always_discouraged:
+            d.max_tier = max(d.max_tier, TIERS.index("discouraged"))
+        for rule, absent in ruled.undecided.get(tid, ()):
+            d.caveats.append(label + _not_recorded(p, absent, rule.text))
+            d.missing.update(absent)
+        for rule in therapy.cautions:
+            value, absent = rule.when.evaluate(ctx)
+            if absent:
+                missing.update(absent)
+            if value is True:
+                reached.add(f"rule:{rule.key}")
+                d.penalty += rule.penalty
+                d.caveats.append(label + rule.text)
+                d.references.extend(rule.references)
+                if trace.on:
+                    trace.step("safety", key, f"caution {rule.key}: -{rule.penalty:g}, {rule.text}")
+            elif value is None:
+                d.caveats.append(label + _not_recorded(p, absent, rule.text))
+                d.missing.update(absent)
+                if trace.on:
+                    trace.step(
+                        "safety",
+                        key,
+                        f"caution {rule.key} cannot be decided: {rule.when.words()} is unknown",
+                    )
+    for _node, cap in caps:
+        if cap.therapies is None or any(t in cap.therapies for t in to_start):
+            d.max_tier = max(d.max_tier, TIERS.index(cap.max_tier))
+            d.caveats.append(cap.caveat)
+            d.references.extend(cap.references)
+    d.score = d.weight + bonus - d.penalty
+    score_tier = 0 if d.score >= p.preferred_at else 1
+    d.max_tier = max(d.max_tier, score_tier)
+    if trace.on:
+        trace.step(
+            "option",
+            key,
+            f"score {d.weight:g} (weights) {bonus:+g} (evidence {d.evidence}) -{d.penalty:g} (cautions) = {d.score:g}"
+            f"; tier {TIERS[d.max_tier]} (preferred at {p.preferred_at:g})",
+        )
+    return d
+
+
+def therapy_evidence(p: Pathway, ctx: Context, tid: str) -> tuple[str, tuple[str, ...]]:
+    """A therapy's evidence level and references for this patient (first context that holds)."""
+    therapy = p.therapies[tid]
+    for context in therapy.evidence_in_context:
+        value, _ = context.when.evaluate(ctx)
+        if value is True:
+            return context.evidence, context.references
+    return therapy.evidence, therapy.references
+
+
+def _not_recorded(p: Pathway, absent: Iterable[str], reason: str) -> str:
+    titles = p.field_titles
+    names = [titles.get(pointer, pointer) for pointer in order_missing(p, absent)]
+    return p.messages["not_recorded"].format(fields=join_words(names), reason=reason)
+
+
+def order_missing(p: Pathway, pointers: Iterable[str]) -> list[str]:
+    """Absent fields in profile-schema order (history entries by position)."""
+    order = p.field_order
+    last = len(order)
+
+    def key(pointer: str) -> tuple[int, str]:
+        position = order.get(pointer)
+        if position is not None:
+            return position, ""
+        return order.get("/" + pointer.split("/")[1], last), pointer.zfill(40)
+
+    return sorted(set(pointers), key=key)
+
+
+def _merge_text(into: _Draft, other: _Draft) -> None:
+    into.reasons.extend(r for r in other.reasons if r not in into.reasons)
+    into.references.extend(other.references)
+
+
+def join_words(names: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def months_words(months: float | None) -> str:
+    if months is None:
+        return "unrecorded time"
+    value = int(months) if float(months).is_integer() else months
+    return f"{value} month" + ("" if value == 1 else "s")
