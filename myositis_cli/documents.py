@@ -27,13 +27,17 @@ SUFFIXES = {
 
 
 class Document(NamedTuple):
-    """One document of a source: its data, or the problem that stopped it."""
+    """One document of a source: its data, or the problems that stopped it."""
 
     number: int  # 0-based position in its source
     data: Any = None
-    error: Problem | None = None
+    problems: tuple[Problem, ...] = ()
     locator: Locator | None = None
     line: int = 1  # where the document starts in its source (for an empty document's error)
+
+    @property
+    def error(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
 
 
 def format_for(path: str | None, requested: str = "auto") -> str:
@@ -54,5 +58,17 @@ def parse(data: bytes, fmt: str, limits: Any) -> Iterator[Document]:
         from .loading import iter_documents
 
         yield from iter_documents(data, limits)
+    elif fmt == "json":
+        from .jsonload import iter_json
+
+        yield from iter_json(data, limits)
+    elif fmt == "jsonl":
+        from .jsonload import iter_jsonl
+
+        yield from iter_jsonl(data, limits)
+    elif fmt == "csv":
+        from .csvload import iter_csv
+
+        yield from iter_csv(data, limits)
     else:  # pragma: no cover - the CLI's choices are INPUT_FORMATS
         raise ValueError(f"unknown input format {fmt!r}")

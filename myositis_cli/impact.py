@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import loading
 from .batch import Source, expand
@@ -74,11 +75,17 @@ def open_pathway(spec: str) -> Pathway:
     return load_pathway_bytes(shown.stdout, spec)
 
 
-def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
-    if not inputs:
-        raise UsageError("give the cases to compare with --cases DIR")
-    before, after = open_pathway(old), open_pathway(new)
-    report = DiffReport(old, new, before.version, after.version)
+class Answers(NamedTuple):
+    """One case under both pathway versions."""
+
+    source: str
+    document: int
+    before: CaseResult
+    after: CaseResult
+
+
+def answers(before: Pathway, after: Pathway, inputs: list[str]) -> Iterator[Answers]:
+    """Every case of ``inputs`` (profiles, or golden cases' profiles) run under both pathways."""
     first, second = Pipeline(before), Pipeline(after)
     for source, document in _documents(list(expand(inputs))):
         data = document.data
@@ -87,17 +94,30 @@ def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
             locator = document.locator
             inner = locator.within("profile") if isinstance(locator, YamlLocator) else None
             document = Document(document.number, data["profile"], locator=inner)
-        a, b = first.run_document(source, document), second.run_document(source, document)
+        yield Answers(
+            source,
+            document.number,
+            first.run_document(source, document),
+            second.run_document(source, document),
+        )
+
+
+def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
+    if not inputs:
+        raise UsageError("give the cases to compare with --cases DIR")
+    before, after = open_pathway(old), open_pathway(new)
+    report = DiffReport(old, new, before.version, after.version)
+    for source, number, a, b in answers(before, after, inputs):
         case_id = a.id
         if a.recommendation is None or b.recommendation is None:
             a_error, b_error = _error(a), _error(b)
             if a_error == b_error:
-                report.cases.append(CaseDiff(source, document.number, case_id, error=a_error))
+                report.cases.append(CaseDiff(source, number, case_id, error=a_error))
             else:
                 report.cases.append(
                     CaseDiff(
                         source,
-                        document.number,
+                        number,
                         case_id,
                         (f"old: {a_error or 'accepted'}; new: {b_error or 'accepted'}",),
                     )
@@ -105,10 +125,7 @@ def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
             continue
         report.cases.append(
             CaseDiff(
-                source,
-                document.number,
-                case_id,
-                tuple(differences(a.recommendation, b.recommendation)),
+                source, number, case_id, tuple(differences(a.recommendation, b.recommendation))
             )
         )
     return report
@@ -117,12 +134,12 @@ def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
 def _documents(sources: list[Source]) -> Iterator[tuple[str, Document]]:
     for source in sources:
         if source.problem is not None:
-            yield source.label, Document(0, error=source.problem)
+            yield source.label, Document(0, problems=(source.problem,))
             continue
         try:
             raw = loading.read_file(source.path) if source.path else b""
         except loading.LoadError as exc:
-            yield source.label, Document(0, error=exc.problem())
+            yield source.label, Document(0, problems=(exc.problem(),))
             continue
         for document in loading.iter_documents(raw):
             yield source.label, document

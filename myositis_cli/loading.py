@@ -636,17 +636,21 @@ def iter_documents(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc
     try:
         text = decode(data)
     except LoadError as exc:
-        yield Document(0, error=exc.problem())
+        yield Document(0, problems=(exc.problem(),))
         return
     chunks = split_documents(text)
     if not chunks:
-        yield Document(0, error=Problem("yaml", "empty file: expected a YAML mapping", "", 1, 1))
+        yield Document(
+            0, problems=(Problem("yaml", "empty file: expected a YAML mapping", "", 1, 1),)
+        )
         return
     for index, chunk in enumerate(chunks):
         locator = YamlLocator(chunk)
         try:
             data_ = load_document(chunk, limits)
         except LoadError as exc:
-            yield Document(index, error=exc.problem(), locator=locator, line=chunk.line_offset + 1)
+            yield Document(
+                index, problems=(exc.problem(),), locator=locator, line=chunk.line_offset + 1
+            )
             continue
         yield Document(index, data_, locator=locator, line=chunk.line_offset + 1)

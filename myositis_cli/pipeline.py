@@ -65,8 +65,8 @@ class Pipeline:
     def run_document(self, source: str, document: Document) -> CaseResult:
         """One document to one result: validation, profile, engine."""
         number = document.number
-        if document.error is not None:
-            return CaseResult(source, number, None, problems=(document.error,))
+        if document.problems:
+            return CaseResult(source, number, None, problems=document.problems)
         data = document.data
         case_id = case_id_of(data)
         if data is None:

@@ -44,10 +44,14 @@ class Problem(NamedTuple):
         """
         if self.line is not None or locator is None:
             return self
-        mark = locator.locate(pointer_parts(self.pointer), key=key)
+        parts = pointer_parts(self.pointer)
+        mark = locator.locate(parts, key=key)
         if mark is None:
             return self
-        return self._replace(line=mark[0], column=mark[1])
+        located = self._replace(line=mark[0], column=mark[1])
+        column_name = getattr(locator, "column_name", None)  # a CSV row names its column
+        name = column_name(parts) if column_name is not None else None
+        return located._replace(message=f"column '{name}': {self.message}") if name else located
 
 
 # --------------------------------------------------------------------------

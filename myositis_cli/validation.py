@@ -318,6 +318,10 @@ class Validator:
         self.is_valid: Predicate = compile_schema(schema)
         self._full: Any = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the compiled predicates are closures: a validator travels as its schema
+        return (_restore_validator, (self.schema, self.what))
+
     def _jsonschema(self) -> Any:
         if self._full is None:
             import jsonschema  # only invalid documents pay for this import
@@ -517,3 +521,7 @@ def _short(value: Any) -> str:
 def _squash_jsonschema(message: str) -> str:
     message = " ".join(message.split())
     return message[0].lower() + message[1:] if message else message
+
+
+def _restore_validator(schema: dict[str, Any], what: str) -> Validator:
+    return Validator(schema, what=what)
