@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -73,6 +73,14 @@ class ExportFormat(str, Enum):
     dot = "dot"
 
 
+class InputFormat(str, Enum):
+    auto = "auto"
+    yaml = "yaml"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
 class SchemaName(str, Enum):
     profile = "profile"
     pathway = "pathway"
@@ -110,20 +118,62 @@ MaxAliasNodes = Annotated[
     ),
 ]
 Inputs = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
-        help="Profile files, directories (every *.yaml/*.yml below, sorted) or - for stdin.",
+        help="Profile files, folders (every *.yaml, *.yml, *.json, *.jsonl, *.csv below, sorted) "
+        "or - for stdin.",
         metavar="INPUT...",
         show_default=False,
     ),
 ]
 _DEFAULT_LIMITS = (10 * 1024 * 1024, 100, 100_000)
 
-T = TypeVar("T")
+InputFormatOption = Annotated[
+    InputFormat,
+    typer.Option(
+        "--input-format",
+        help="How to read inputs: by suffix (auto), or all as yaml, json, jsonl or csv.",
+    ),
+]
+FilesFrom = Annotated[
+    Path | None,
+    typer.Option(
+        "--files-from",
+        "-T",
+        help="Also read the paths listed in FILE, one per line (- for stdin), as tar -T does.",
+        metavar="FILE",
+        allow_dash=True,
+    ),
+]
+NulSeparated = Annotated[
+    bool, typer.Option("--null", "-0", help="The --files-from list is NUL-separated.")
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to FILE (atomically: complete, or not at all).",
+        dir_okay=False,
+        metavar="FILE",
+    ),
+]
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        help="Worker processes for large batches (0: one per CPU).",
+        metavar="N",
+    ),
+]
 
 
 def _guard(action: Callable[[], int]) -> NoReturn:
-    """Run a command body; map what it raises to a message and an exit code."""
+    """Run a command body; map what it raises to one message and an exit code."""
+    from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+
     try:
         code = action()
     except MyositisError as exc:
@@ -131,12 +181,9 @@ def _guard(action: Callable[[], int]) -> NoReturn:
             _err(line)
         code = exc.exit_code
     except KeyboardInterrupt:
-        code = 130
-    except BrokenPipeError:
-        # the reader went away (| head): stop quietly, without a traceback at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_FINDINGS
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        code = EXIT_TERMINATED
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("MYOSITIS_DEBUG"):
             raise
@@ -149,7 +196,15 @@ def _guard(action: Callable[[], int]) -> NoReturn:
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    """One line on stderr (nothing when stderr is closed)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(message + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _limits(max_file_size: int, max_depth: int, max_alias_nodes: int) -> Limits:
@@ -165,57 +220,33 @@ def _load(pathway: Path | None, limits: Limits | None = None) -> Pathway:
     return load_pathway(pathway, limits or DEFAULT_LIMITS)
 
 
-def _open_output(output: Path | None) -> TextIO:
-    if output is None:
-        return sys.stdout
-    try:
-        return open(output, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
-
-
-def _console(out: TextIO, *, stderr: bool = False) -> Any:
+def _console(out: Any, *, stderr: bool = False, width: int | None = None) -> Any:
     from rich.console import Console
 
     return Console(
-        file=out, stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=False
+        file=out,
+        stderr=stderr,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+        width=width if width is not None else _width(out),
     )
 
 
-def _report_problems(results: Iterable[CaseResult]) -> Iterator[CaseResult]:
-    """Pass results through, printing each problem as one located line on stderr."""
-    for result in results:
-        _print_problems(result)
-        yield result
+MIN_WIDTH = 40  # narrower than this, a table loses its content: clamp, never drop it
 
 
-def _encode_in_workers(
-    runner: Any,
-    sources: Iterable[Any],
-    workers: int,
-    format: OutputFormat,
-    out: TextIO,
-    explain: bool,
-    top: int | None,
-) -> tuple[int, int]:
-    """JSON output from worker processes: they encode, this process only writes."""
-    from .parallel import encode_parallel
-    from .render.json import Encoder, separator, write_blocks
-
-    as_list = format is OutputFormat.json
-    counts = [0, 0]
-
-    def blocks() -> Iterator[str]:
-        encoder = Encoder(pretty=as_list, explain=explain, top=top)
-        for block in encode_parallel(runner, sources, workers, encoder, separator(as_list=as_list)):
-            for failure in block.failures:
-                _print_problems(failure)
-            counts[0] += block.ok
-            counts[1] += len(block.failures)
-            yield block.text
-
-    write_blocks(blocks(), out, as_list=as_list)
-    return counts[0], counts[1]
+def _width(out: Any) -> int | None:
+    """COLUMNS when set (clamped to a usable width), else Rich's own choice."""
+    raw = os.environ.get("COLUMNS")
+    if raw is None:
+        return None
+    try:
+        columns = int(raw)
+    except ValueError:
+        return None
+    return max(columns, MIN_WIDTH)
 
 
 def _print_problems(result: CaseResult) -> None:
@@ -230,10 +261,23 @@ def _version_callback(value: bool) -> None:
     if value:
         try:
             pathway = _load(None)
-            print(f"myositis {__version__} (pathway {pathway.id} {pathway.version})")
+            text = f"myositis {__version__} (pathway {pathway.id} {pathway.version})"
         except MyositisError as exc:
-            print(f"myositis {__version__} (bundled pathway unusable: {exc.message})")
+            text = f"myositis {__version__} (bundled pathway unusable: {exc.message})"
+        _stdout_line(text)
         raise typer.Exit(EXIT_OK)
+
+
+def _stdout_line(text: str) -> None:
+    from .errors import OutputError
+
+    if sys.stdout is None:
+        raise OutputError("standard output", "it is closed")
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
 
 
 @app.callback()
@@ -252,12 +296,82 @@ def main_callback(
 
 
 # ----------------------------------------------------------------------------
-# suggest / validate
+# suggest / validate: one batch, many formats
+
+
+class _Batch:
+    """What ``suggest`` and ``validate`` share: inputs, the pipeline, workers, the report."""
+
+    def __init__(
+        self,
+        inputs: list[str],
+        *,
+        files_from: Path | None,
+        nul: bool,
+        input_format: InputFormat,
+        output: Path | None,
+        pathway: Path | None,
+        jobs: int,
+        limits: Limits,
+        trace: bool = False,
+        engine: bool = True,
+    ) -> None:
+        from . import batch, outputs
+        from .parallel import usable_cpus
+        from .pipeline import Pipeline
+
+        listed: list[str] = []
+        if files_from is not None:
+            if str(files_from) == batch.STDIN and batch.STDIN in inputs:
+                raise UsageError("standard input cannot be both an input and the --files-from list")
+            try:
+                listed = list(batch.files_from(str(files_from), nul=nul))
+            except OSError as exc:
+                raise UsageError(
+                    f"{files_from}: cannot read the file list: {exc.strerror or exc}"
+                ) from None
+        self.inputs = [*inputs, *listed]
+        if not self.inputs:
+            raise UsageError("no input: give profile files, folders, - for stdin, or --files-from")
+        pw = _load(pathway, limits)
+        outputs.check_target(output, self.inputs, pw.source if pathway is not None else None)
+        self.output = output
+        self.pipeline = Pipeline(pw, limits, trace=trace, engine=engine)
+        self.sources = batch.expand(self.inputs, input_format.value)  # streamed: flat memory
+        self.workers = usable_cpus() if jobs == 0 else jobs
+        self.parallel = self.workers > 1 and batch.STDIN not in self.inputs
+
+    def results(self) -> Iterator[CaseResult]:
+        """Every result in order, serial or from workers; error lines printed as they come."""
+        from . import batch
+
+        if not self.parallel:
+            for result in batch.run(self.pipeline, self.sources):
+                _print_problems(result)
+                yield result
+            return
+        from .parallel import run_parallel
+
+        for block in run_parallel(self.pipeline, self.sources, self.workers):
+            if block.errors:
+                _err(block.errors.rstrip("\n"))
+            yield from block.results
+
+    def blocks(self, encoder: Any, separator: bytes, counts: list[int]) -> Iterator[bytes]:
+        """Encoded records from the workers: written as bytes, never decoded here."""
+        from .parallel import encode_parallel
+
+        for block in encode_parallel(self.pipeline, self.sources, self.workers, encoder, separator):
+            if block.errors:
+                _err(block.errors.rstrip("\n"))
+            counts[0] += block.ok
+            counts[1] += block.failed
+            yield block.data
 
 
 @app.command()
 def suggest(
-    inputs: Inputs,
+    inputs: Inputs = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.table,
@@ -271,26 +385,11 @@ def suggest(
     top: Annotated[
         int | None, typer.Option("--top", min=1, help="Show only the N best options.", metavar="N")
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the report to FILE instead of stdout.",
-            dir_okay=False,
-            metavar="FILE",
-        ),
-    ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=0,
-            help="Worker processes for large batches (0: one per CPU).",
-            metavar="N",
-        ),
-    ] = 1,
+    output: OutputOption = None,
+    jobs: JobsOption = 1,
+    input_format: InputFormatOption = InputFormat.auto,
+    files_from: FilesFrom = None,
+    nul: NulSeparated = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary line or progress bar on stderr.")
     ] = False,
@@ -301,46 +400,42 @@ def suggest(
     """Ranked next-line options for each profile.
 
     Exit 0 when every case was processed, 1 when any was rejected (the others
-    are still processed), 2 for a usage error or an unusable pathway.
+    are still processed), 2 for a usage error, an unusable pathway or a report
+    that cannot be written; 130 after Ctrl-C, 143 after SIGTERM.
     """
 
     def run() -> int:
-        limits = _limits(max_file_size, max_depth, max_alias_nodes)
-        from . import batch
-        from .pipeline import Pipeline
-
-        pw = _load(pathway, limits)
-        runner = Pipeline(pw, limits, trace=explain)
-        sources = batch.expand(inputs)  # streamed: memory stays flat in the number of cases
-        workers = (os.cpu_count() or 1) if jobs == 0 else jobs
-        out = _open_output(output)
-        try:
-            if (
-                workers > 1
-                and batch.STDIN not in inputs
-                and format in (OutputFormat.json, OutputFormat.jsonl)
-            ):
-                ok, failed = _encode_in_workers(runner, sources, workers, format, out, explain, top)
-            else:
-                results: Iterator[CaseResult]
-                if workers > 1 and batch.STDIN not in inputs:
-                    from .parallel import run_parallel
-
-                    results = run_parallel(runner, sources, workers)
-                else:
-                    results = batch.run(runner, sources)
-                results = _report_problems(results)
-                results = _progress(results, inputs, quiet=quiet, output=output)
-                written = _render(results, format, out, explain=explain, top=top)
-                ok, failed = _tally(written)
-        finally:
-            if out is not sys.stdout:
-                out.close()
-            else:
-                out.flush()
-        _summary(ok, failed, quiet=quiet)
+        from .outputs import Report
         from .results import exit_code
 
+        job = _Batch(
+            inputs or [],
+            files_from=files_from,
+            nul=nul,
+            input_format=input_format,
+            output=output,
+            pathway=pathway,
+            jobs=jobs,
+            limits=_limits(max_file_size, max_depth, max_alias_nodes),
+            trace=explain,
+        )
+        with Report(output) as report:
+            if job.parallel and format in (OutputFormat.json, OutputFormat.jsonl):
+                from .render.json import Encoder, separator, write_blocks
+
+                as_list = format is OutputFormat.json
+                counts = [0, 0]
+                encoder = Encoder(
+                    pretty=as_list, explain=explain, top=top, ascii=not report.sink.utf8
+                )
+                blocks = job.blocks(encoder, separator(as_list=as_list), counts)
+                write_blocks(_progress_blocks(blocks, quiet, output), report.sink, as_list=as_list)
+                ok, failed = counts
+            else:
+                results = _progress(job.results(), quiet=quiet, output=output)
+                ok, failed = _tally(_render(results, format, report.sink, explain=explain, top=top))
+            report.commit()
+        _summary(ok, failed, quiet=quiet)
         return exit_code(failed)
 
     _guard(run)
@@ -349,7 +444,7 @@ def suggest(
 def _render(
     results: Iterable[CaseResult],
     format: OutputFormat,
-    out: TextIO,
+    sink: Any,
     *,
     explain: bool,
     top: int | None,
@@ -357,18 +452,18 @@ def _render(
     if format is OutputFormat.json:
         from .render.json import write_json
 
-        return write_json(results, out, explain=explain, top=top)
+        return write_json(results, sink, explain=explain, top=top)
     if format is OutputFormat.jsonl:
         from .render.json import write_jsonl
 
-        return write_jsonl(results, out, explain=explain, top=top)
+        return write_jsonl(results, sink, explain=explain, top=top)
     if format is OutputFormat.markdown:
         from .render.markdown import write_markdown
 
-        return write_markdown(results, out, explain=explain, top=top)
+        return write_markdown(results, sink, explain=explain, top=top)
     from .render.table import write_table
 
-    return write_table(results, _console(out), explain=explain, top=top)
+    return write_table(results, _console(sink), explain=explain, top=top)
 
 
 def _tally(results: Iterable[CaseResult]) -> tuple[int, int]:
@@ -389,48 +484,69 @@ def _summary(ok: int, failed: int, *, quiet: bool, noun: str = "case") -> None:
     _err(f"{total} {noun}{plural}: {ok} ok, {failed} failed")
 
 
+def _watched(quiet: bool, output: Path | None) -> bool:
+    """A person watches stderr while the report goes elsewhere."""
+    if quiet or sys.stderr is None or not sys.stderr.isatty():
+        return False
+    return output is not None or sys.stdout is None or not sys.stdout.isatty()
+
+
+PROGRESS_AFTER = 1.0  # seconds: a short batch never shows a bar
+
+
 def _progress(
-    results: Iterator[CaseResult], inputs: list[str], *, quiet: bool, output: Path | None
+    results: Iterator[CaseResult], *, quiet: bool, output: Path | None
 ) -> Iterator[CaseResult]:
-    """A progress bar on stderr for long batches, only when a person is watching it."""
-    if quiet or not sys.stderr.isatty() or (output is None and sys.stdout.isatty()):
+    """A progress bar on stderr once a batch has run a second, when a person is watching.
+
+    The count of cases so far drives it; no total is counted ahead (that would
+    walk the inputs twice), and it refreshes a few times a second.
+    """
+    if not _watched(quiet, output):
         return results
-    from . import batch
+    return _with_bar(results, lambda result: 1)
 
-    total = sum(1 for _ in batch.expand(inputs))  # paths only: cheap beside the cases
-    if total < 200:
-        return results
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
 
-    def bar() -> Iterator[CaseResult]:
-        with Progress(
-            TextColumn("suggest"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=_console(sys.stderr, stderr=True),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("cases", total=total)
-            last = None
-            for result in results:
-                if result.source != last:
-                    progress.advance(task)
-                    last = result.source
-                yield result
+def _progress_blocks(blocks: Iterator[bytes], quiet: bool, output: Path | None) -> Iterator[bytes]:
+    if not _watched(quiet, output):
+        return blocks
+    return _with_bar(blocks, lambda block: block.count(b"\n") if block else 0)
 
-    return bar()
+
+def _with_bar(items: Iterator[Any], count: Callable[[Any], int]) -> Iterator[Any]:
+    import time
+
+    started = time.monotonic()
+    done = 0
+    progress = None
+    task = None
+    try:
+        for item in items:
+            done += count(item)
+            if progress is None and time.monotonic() - started >= PROGRESS_AFTER:
+                from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+                progress = Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.completed:,} records"),
+                    TimeElapsedColumn(),
+                    console=_console(sys.stderr, stderr=True),
+                    transient=True,
+                    refresh_per_second=4,
+                )
+                progress.start()
+                task = progress.add_task("records", total=None)
+            if progress is not None and task is not None:
+                progress.update(task, completed=done)
+            yield item
+    finally:
+        if progress is not None:
+            progress.stop()
 
 
 @app.command()
 def validate(
-    inputs: Inputs,
+    inputs: Inputs = None,
     format: Annotated[
         ReportFormat,
         typer.Option(
@@ -440,6 +556,11 @@ def validate(
         ),
     ] = None,  # type: ignore[assignment]
     pathway: PathwayOption = None,
+    output: OutputOption = None,
+    jobs: JobsOption = 1,
+    input_format: InputFormatOption = InputFormat.auto,
+    files_from: FilesFrom = None,
+    nul: NulSeparated = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")
     ] = False,
@@ -449,25 +570,33 @@ def validate(
 ) -> None:
     """Schema and semantic check of profiles only (therapy names resolved, no suggestions).
 
-    Exit 0 when every document is valid, 1 otherwise.
+    Exit 0 when every document is valid, 1 otherwise, 2 for a usage error.
     """
 
     def run() -> int:
-        limits = _limits(max_file_size, max_depth, max_alias_nodes)
-        from . import batch
-        from .pipeline import Pipeline
+        from .outputs import Report
         from .render import reports
+        from .results import exit_code
 
         chosen = format or (
             ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
         )
-        pw = _load(pathway, limits)
-        sources = batch.expand(inputs)  # streamed, as in suggest
-        results = batch.run(Pipeline(pw, limits, engine=False), sources)
-        ok, failed = _tally(reports.write_validation(results, sys.stdout, chosen.value))
+        job = _Batch(
+            inputs or [],
+            files_from=files_from,
+            nul=nul,
+            input_format=input_format,
+            output=output,
+            pathway=pathway,
+            jobs=jobs,
+            limits=_limits(max_file_size, max_depth, max_alias_nodes),
+            engine=False,
+        )
+        with Report(output) as report:
+            written = reports.write_validation(job.results(), report.sink, chosen.value)
+            ok, failed = _tally(written)
+            report.commit()
         _summary(ok, failed, quiet=quiet, noun="document")
-        from .results import exit_code
-
         return exit_code(failed)
 
     _guard(run)
@@ -537,12 +666,15 @@ def init(
         if file is None:
             sys.stdout.write(template)
             return EXIT_OK
-        if file.exists() and not force:
+        if os.path.lexists(file) and not force:
             raise UsageError(f"{file}: already exists (use --force to overwrite)")
-        try:
-            file.write_text(template, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{file}: cannot write: {exc.strerror or exc}") from None
+        if os.path.islink(file):
+            raise UsageError(f"{file}: is a symbolic link; not written through it")
+        from .outputs import Report
+
+        with Report(file) as report:  # a temporary beside it, renamed: never through a link
+            report.sink.write(template)
+            report.commit()
         _err(f"wrote {file}; fill it in, then: myositis validate {file}")
         return EXIT_OK
 
@@ -745,8 +877,78 @@ def pathway_export(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the command, with every ending mapped to an exit code."""
+    import signal
+
+    from .errors import EXIT_TERMINATED, EXIT_USAGE, OutputError, Terminated
+
+    _prepare_streams()
+    if hasattr(signal, "SIGPIPE"):  # the reader went away (| head): stop quietly, as cat does
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    def terminated(number: int, frame: Any) -> None:
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminated)
+    code: Any = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    except OutputError as exc:  # while printing help or the version
+        _err(exc.message)
+        code = EXIT_USAGE
+    except OSError as exc:
+        _err(f"myositis: cannot write standard output: {exc.strerror or exc}")
+        code = EXIT_USAGE
+    except Terminated:
+        code = EXIT_TERMINATED
+    except Exception as exc:  # outside any command (option parsing): still one line
+        if os.environ.get("MYOSITIS_DEBUG"):
+            raise
+        _err(f"myositis: internal error ({type(exc).__name__}: {exc}); please report it")
+        code = EXIT_USAGE
+    code = _final_flush(code)
+    sys.exit(code)
+
+
+def _prepare_streams() -> None:
+    """Closed standard streams, and terminals that cannot show every character.
+
+    A closed stdout or stderr is replaced by a stream that reports the
+    failure in one line instead of crashing; text output to a stream that is
+    not UTF-8 escapes what it cannot encode instead of failing on it.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            continue
+        try:
+            if stream.encoding and stream.encoding.lower().replace("-", "") != "utf8":
+                stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+
+
+def _final_flush(code: Any) -> Any:
+    """Flush stdout before the interpreter does, so a full disk is one line, not a trace."""
+    from .errors import EXIT_USAGE
+
+    stream = sys.stdout
+    if stream is None:
+        return code
+    try:
+        stream.flush()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _err(f"myositis: cannot write standard output: {reason}")
+        code = EXIT_USAGE if code in (0, None) else code
+        try:  # nothing more to write: let the interpreter's own flush succeed
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -65,10 +65,15 @@ def open_pathway(spec: str) -> Pathway:
     rev, sep, path = spec.partition(":")
     if not sep or not rev or not path:
         raise UsageError(f"{spec}: no such pathway file (a git revision is written REV:path)")
+    if rev.startswith("-"):  # never an option to git
+        raise UsageError(f"{spec}: a revision may not start with '-'")
     try:
-        shown = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, check=False)
-    except OSError as exc:
-        raise UsageError(f"{spec}: cannot run git: {exc.strerror or exc}") from None
+        shown = subprocess.run(
+            ["git", "show", f"{rev}:{path}", "--"], capture_output=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "timed out"
+        raise UsageError(f"{spec}: cannot run git: {reason or exc}") from None
     if shown.returncode != 0:
         message = shown.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"{spec}: git show failed: {message[-1] if message else 'unknown error'}")

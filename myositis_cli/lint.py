@@ -14,6 +14,9 @@ pointer) and subject (node, therapy, alert or reference id). The rules:
     hold, or contradicts an ancestor's;
 ``never-true``  (warning)
     a safety rule, alert or context-evidence condition that can never hold;
+``reachability-skipped``  (warning)
+    a condition too complex to analyse within the budget (``REACHABILITY_BUDGET``
+    terms of its disjunctive normal form): it is assumed reachable, and named;
 ``option-evidence``
     an option without an evidence level, a reference or a reason;
 ``policy-discouraged``
@@ -125,7 +128,8 @@ class _TooComplex(Exception):
     pass
 
 
-_MAX_TERMS = 20_000
+REACHABILITY_BUDGET = 200_000  # DNF terms built per question, so no pathway takes long
+_MEMO_LIMIT = 5_000
 Literal = tuple[Condition, bool]
 Term = tuple[Literal, ...]
 
@@ -146,6 +150,7 @@ class Satisfiability:
         # keyed by id(), so each entry keeps its condition alive: a freed
         # condition's id can be reused by another one
         self._memo: dict[tuple[int, bool], tuple[Condition, list[Term]]] = {}
+        self._spent = 0
         self._ctx = Context(
             {},
             (),
@@ -155,12 +160,21 @@ class Satisfiability:
             pathway.history_rules.unknown_months_adequate,
         )
 
-    def satisfiable(self, conditions: Iterable[Condition]) -> bool:
+    def satisfiable(self, conditions: Iterable[Condition]) -> bool | None:
+        """True or False, or None when the question is past the budget."""
+        self._spent = 0
+        if len(self._memo) > _MEMO_LIMIT:  # bounded memory, whatever the pathway's size
+            self._memo.clear()
         try:
             terms = self._dnf(All(tuple(conditions)), True)
+            return any(self._consistent(term) for term in terms)
         except _TooComplex:
-            return True
-        return any(self._consistent(term) for term in terms)
+            return None
+
+    def _spend(self, terms: int) -> None:
+        self._spent += terms
+        if self._spent > REACHABILITY_BUDGET:
+            raise _TooComplex
 
     def _dnf(self, cond: Condition, positive: bool) -> list[Term]:
         key = (id(cond), positive)
@@ -179,17 +193,15 @@ class Satisfiability:
             result = self._dnf(self.pathway.facts[cond.name].when, positive)
         else:
             result = [((cond, positive),)]
-        if len(result) > _MAX_TERMS:
-            raise _TooComplex
+        self._spend(len(result))
         self._memo[key] = (cond, result)
         return result
 
     def _product(self, parts: list[list[Term]]) -> list[Term]:
         terms: list[Term] = [()]
         for part in parts:
+            self._spend(len(terms) * len(part))  # before building them
             terms = [a + b for a, b in product(terms, part) if not _clash(a + b)]
-            if len(terms) > _MAX_TERMS:
-                raise _TooComplex
         return terms
 
     def _consistent(self, term: Term) -> bool:
@@ -285,16 +297,35 @@ def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
     sat = Satisfiability(pathway)
     found: list[tuple[str, str, str, str, str]] = []
 
+    def skipped(what: str, pointer: str, subject: str) -> None:
+        found.append(
+            (
+                "reachability-skipped",
+                "warning",
+                f"{what} is too complex to check within the budget of "
+                f"{REACHABILITY_BUDGET:,} terms; assumed reachable",
+                pointer,
+                subject,
+            )
+        )
+
     def visit(node: Node, ancestors: list[Node]) -> None:
         path = [a.when for a in ancestors] + [node.when]
-        if not sat.satisfiable(path):
+        answer = sat.satisfiable(path)
+        if answer is None:
+            skipped(f"node '{node.id}'", f"{node.pointer}/when", node.id)
+        elif not answer:
             below = sum(1 for _ in node.walk()) - 1
             tail = f" (nor its {below} descendant node(s))" if below else ""
-            if not sat.satisfiable([node.when]):
+            if sat.satisfiable([node.when]) is False:
                 message = f"node '{node.id}' can never be entered: {node.when.words()} can never hold{tail}"
             else:
                 blocker = next(
-                    (a for a in reversed(ancestors) if not sat.satisfiable([a.when, node.when])),
+                    (
+                        a
+                        for a in reversed(ancestors)
+                        if sat.satisfiable([a.when, node.when]) is False
+                    ),
                     ancestors[-1],
                 )
                 message = (
@@ -308,7 +339,10 @@ def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
 
     visit(pathway.tree, [])
     for rule in pathway.safety_rules():
-        if not sat.satisfiable([rule.when]):
+        answer = sat.satisfiable([rule.when])
+        if answer is None:
+            skipped(f"{rule.kind} {rule.key}", f"{rule.pointer}/when", rule.key)
+        elif not answer:
             found.append(
                 (
                     "never-true",
@@ -319,7 +353,10 @@ def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
                 )
             )
     for alert in pathway.alerts:
-        if not sat.satisfiable([alert.when]):
+        answer = sat.satisfiable([alert.when])
+        if answer is None:
+            skipped(f"alert {alert.code}", f"{alert.pointer}/when", alert.code)
+        elif not answer:
             found.append(
                 (
                     "never-true",
@@ -331,13 +368,17 @@ def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
             )
     for therapy in pathway.therapies.values():
         for i, context in enumerate(therapy.evidence_in_context):
-            if not sat.satisfiable([context.when]):
+            answer = sat.satisfiable([context.when])
+            pointer = f"{therapy.pointer}/evidence_in_context/{i}/when"
+            if answer is None:
+                skipped(f"{therapy.id}: evidence in context {i}", pointer, therapy.id)
+            elif not answer:
                 found.append(
                     (
                         "never-true",
                         "warning",
                         f"{therapy.id}: evidence in context {i} can never apply",
-                        f"{therapy.pointer}/evidence_in_context/{i}/when",
+                        pointer,
                         therapy.id,
                     )
                 )

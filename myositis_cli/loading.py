@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from collections.abc import Iterator
 from typing import Any, ClassVar, NamedTuple
 
@@ -100,15 +101,14 @@ class _Constructor(yaml.constructor.SafeConstructor):
         if not isinstance(node, MappingNode):
             raise _NodeError(f"expected a mapping, found {_node_kind(node)}", node)
         pairs = node.value
-        if any(key.tag == _MERGE_TAG for key, _ in pairs):
-            _check_duplicate_keys([(k, v) for k, v in pairs if k.tag != _MERGE_TAG])
-            self.flatten_mapping(node)  # merged keys first, explicit keys override them
-            pairs = node.value
-            mapping: dict[Any, Any] = {}
-            for key_node, value_node in pairs:
-                mapping[self._key(key_node)] = self.construct_object(value_node, deep=deep)
-            return mapping
-        mapping = {}
+        for key_node, _ in pairs:
+            if key_node.tag == _MERGE_TAG:
+                # a merge can hide a duplicate (<<: {pregnancy: pregnant, pregnancy: none})
+                # and silently override a field: write the keys out instead
+                raise _NodeError(
+                    "merge keys ('<<') are not allowed: write the keys out in full", key_node
+                )
+        mapping: dict[Any, Any] = {}
         for key_node, value_node in pairs:
             key = self._key(key_node)
             if key in mapping:
@@ -129,7 +129,20 @@ class _Constructor(yaml.constructor.SafeConstructor):
             )
         return key
 
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        text = str(node.value)
+        if _PLAIN_INT.match(text):
+            if len(text) > _MAX_DIGITS:
+                raise _NodeError(f"number with {len(text):,} digits is too long", node)
+            return int(text)
+        raise _NodeError(_yaml11_number(text, node, self), node)
+
     def construct_yaml_float(self, node: ScalarNode) -> float:
+        text = str(node.value)
+        if not _PLAIN_FLOAT.match(text) and not _SPECIAL_FLOAT.match(text):
+            raise _NodeError(_yaml11_number(text, node, self), node)
+        if len(text) > _MAX_DIGITS:
+            raise _NodeError(f"number with {len(text):,} digits is too long", node)
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
             raise _NodeError(f"'{node.value}' is not a finite number", node)
@@ -144,12 +157,57 @@ class _Constructor(yaml.constructor.SafeConstructor):
 
 
 _register: Any = _Constructor.add_constructor  # PyYAML's stubs do not type subclass registries
-for _name in ("null", "bool", "int", "str", "seq", "map"):
+for _name in ("null", "bool", "str", "seq", "map"):
     _register(
         _TAG_PREFIX + _name, getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{_name}")
     )
+_register(_TAG_PREFIX + "int", _Constructor.construct_yaml_int)
 _register(_TAG_PREFIX + "float", _Constructor.construct_yaml_float)
 _register(None, _Constructor.construct_undefined)
+
+
+# YAML 1.1 reads 060 as 48 (octal), 1:05 as 65 (base 60), 0x1F, 0b11 and 1_000 as
+# numbers too. A clinical value must never silently become another number, so
+# only plain decimals are numbers; every other form is an error that says how
+# to write it (quoted, any of them is text).
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
+_MAX_DIGITS = 4000  # below CPython's int/str conversion limit (4300 digits)
+
+
+def _yaml11_number(text: str, node: ScalarNode, constructor: Any) -> str:
+    """What YAML 1.1 made of a number not written as a plain decimal, and how to write it."""
+    base = text.lstrip("+-")
+    sign = "-" if text.startswith("-") else ""
+    if len(text) > _MAX_DIGITS:
+        return f"number with {len(text):,} digits is too long"
+    read = ""
+    for construct in (
+        yaml.constructor.SafeConstructor.construct_yaml_int,
+        yaml.constructor.SafeConstructor.construct_yaml_float,
+    ):
+        try:
+            read = f"{construct(constructor, node):g}"
+            break
+        except (ValueError, TypeError):
+            continue
+    quote = f", or quote it ('{text}') if it is text"
+    lowered = base.lower()
+    if "_" in base:
+        return f"'{text}' has underscores, which YAML 1.1 drops ({read}); write {text.replace('_', '')}{quote}"
+    if ":" in base:
+        return (
+            f"'{text}' is a base-60 number in YAML 1.1 ({read}); write it as a plain decimal{quote}"
+        )
+    if lowered.startswith("0x"):
+        return f"'{text}' is a hexadecimal number ({read}); write it as a plain decimal{quote}"
+    if lowered.startswith("0b"):
+        return f"'{text}' is a binary number ({read}); write it as a plain decimal{quote}"
+    if base.startswith("0") and base.isdigit():
+        meant = sign + (base.lstrip("0") or "0")
+        return f"'{text}' is a zero-padded number: YAML 1.1 reads it as octal, {read}; write {meant}{quote}"
+    return f"'{text}' is not a plain decimal number; write it as one{quote}"
 
 
 def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
@@ -199,34 +257,73 @@ else:  # pragma: no cover - PyYAML built without libyaml
 # Reading bytes and decoding.
 
 
+_BLOCK = 1 << 20
+
+
 def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Read a whole file, refusing one over the size limit before reading it."""
+    """Read a whole regular file, refusing one over the size limit before reading it.
+
+    Anything that is not a regular file (a FIFO, a socket, a device) is refused
+    without being opened for reading, so a stray FIFO cannot hang a batch.
+    """
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limits.max_file_bytes:
-                raise LoadError("io", _too_big(size, limits))
-            data = handle.read(limits.max_file_bytes + 1)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            if stat.S_ISDIR(info.st_mode):
+                raise LoadError("io", "is a directory")
+            raise LoadError(
+                "io", f"not a regular file ({_file_kind(info.st_mode)}); use - for standard input"
+            )
+        if info.st_size > limits.max_file_bytes:
+            raise LoadError("io", _too_big(info.st_size, limits))
+        # O_NONBLOCK: should the path have been swapped for a FIFO since the
+        # stat, opening it still returns at once
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise LoadError("io", "not a regular file; use - for standard input")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = _read_bounded(handle, limits)
+        finally:
+            os.close(fd)
     except LoadError:
         raise
-    except IsADirectoryError:
-        raise LoadError("io", "is a directory") from None
     except PermissionError:
         raise LoadError("io", "permission denied: cannot read the file") from None
     except FileNotFoundError:
         raise LoadError("io", "no such file") from None
     except OSError as exc:
         raise LoadError("io", f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > limits.max_file_bytes:  # grew while we read, or not a regular file
-        raise LoadError("io", _too_big(len(data), limits))
     return data
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _read_bounded(stream: Any, limits: Limits) -> bytes:
+    """At most the limit, read in blocks: a limit beyond memory is never allocated at once."""
+    blocks: list[bytes] = []
+    total = 0
+    while True:
+        block = stream.read(_BLOCK)
+        if not block:
+            break
+        total += len(block)
+        if total > limits.max_file_bytes:
+            raise LoadError("io", _too_big(None, limits))
+        blocks.append(block)
+    return b"".join(blocks)
 
 
 def read_stream(stream: Any, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    data: bytes = stream.read(limits.max_file_bytes + 1)
-    if len(data) > limits.max_file_bytes:
-        raise LoadError("io", _too_big(None, limits))
-    return data
+    return _read_bounded(stream, limits)
 
 
 def _too_big(size: int | None, limits: Limits) -> str:
@@ -296,25 +393,35 @@ _CONTENT = re.compile(r"^[ \t]*[^\s#%]", re.MULTILINE)
 
 
 def split_documents(text: str) -> list[Chunk]:
-    """Cut a YAML stream at its document markers.
+    """Cut a YAML stream at its document markers, in one linear pass.
 
     YAML forbids a line starting with ``---`` or ``...`` inside content, so the
     cut is the same one libyaml makes; doing it ourselves means each document
     is parsed on its own. A stretch without content and without an explicit
     ``---`` (comments, directives, a leading blank) is not a document.
+    ``text`` has LF line breaks only (see ``normalise_breaks``).
     """
     if _MARKER.search(text) is None:
         return [Chunk(text, 0)] if _CONTENT.search(text) else []
     chunks: list[Chunk] = []
     start = 0  # where the current document's text starts
+    start_line = 0
+    counted_to, line = 0, 0  # lines are counted incrementally: O(n) over the stream
     explicit = False
 
+    def line_at(offset: int) -> int:
+        nonlocal counted_to, line
+        line += text.count("\n", counted_to, offset)
+        counted_to = offset
+        return line
+
     def close(end: int) -> None:
-        nonlocal start
+        nonlocal start, start_line
         body = text[start:end]
         if explicit or _CONTENT.search(body):
-            chunks.append(Chunk(body, text.count("\n", 0, start)))
+            chunks.append(Chunk(body, start_line))
             start = end
+            start_line = line_at(end)
         # otherwise keep `start`: comments and directives join the next document
 
     for match in _MARKER.finditer(text):
@@ -326,9 +433,24 @@ def split_documents(text: str) -> list[Chunk]:
             end = len(text) if line_end < 0 else line_end + 1
             close(end)
             start = end
+            start_line = line_at(end)
             explicit = False
     close(len(text))
     return chunks
+
+
+_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
+
+
+def normalise_breaks(text: str) -> str:
+    """Every YAML 1.1 line break (CR LF, CR, NEL, LS, PS) as LF.
+
+    libyaml breaks lines at all of them; the document splitter and the line
+    numbers of messages must see the same lines it does.
+    """
+    if "\r" not in text and not _BREAKS.search(text):
+        return text
+    return _BREAKS.sub("\n", text)
 
 
 # --------------------------------------------------------------------------
@@ -634,7 +756,7 @@ def iter_documents(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc
     so every input yields at least one record.
     """
     try:
-        text = decode(data)
+        text = normalise_breaks(decode(data))
     except LoadError as exc:
         yield Document(0, problems=(exc.problem(),))
         return

@@ -346,19 +346,38 @@ def load_pathway(
     return load_pathway_bytes(_read(source, limits), source, limits)
 
 
+def is_bundled(source: str) -> bool:
+    """Whether ``source`` is a pathway that ships with the tool."""
+    try:
+        return Path(source).resolve().parent == resources.data_dir("pathways").resolve()
+    except (OSError, ValueError):
+        return False
+
+
 def load_pathway_bytes(
     raw: bytes, source: str, limits: loading.Limits = loading.DEFAULT_LIMITS
 ) -> Pathway:
     """A pathway from its bytes (a file, or a git revision); ``source`` labels messages.
 
-    Validated data is cached by content hash (see cache.py): a pathway that
-    loaded cleanly once is not parsed or validated again, only compiled.
+    The bundled pathway uses the validated data shipped in the wheel when it
+    was built from these exact bytes, else it is parsed: it never reads the
+    user's cache, so no cache entry can change its answers. Any other pathway
+    is cached by content hash (see cache.py): one that loaded cleanly once is
+    not parsed again, only validated and compiled.
     """
     from . import cache as data_cache
 
-    key = data_cache.key(raw)
-    cached = data_cache.read(key)
-    if cached is not None:
+    bundled = is_bundled(source)
+    if bundled:
+        from . import compiled
+
+        cached = compiled.shipped(Path(source), raw)
+        key = None
+    else:
+        key = data_cache.key(raw)
+        cached = data_cache.read(key)
+    # cached data is trusted no more than the file: validated and compiled like it
+    if cached is not None and (bundled or pathway_validator().is_valid(cached)):
         builder = _Builder(cached, source)
         pathway = builder.build()
         if not builder.problems:
@@ -369,7 +388,8 @@ def load_pathway_bytes(
     pathway = _checked(data, source, locator)
     pathway.raw = raw
     pathway.sha256 = _sha256(raw)
-    data_cache.write(key, data)
+    if key is not None:
+        data_cache.write(key, data)
     return pathway
 
 

@@ -63,7 +63,18 @@ class Pipeline:
     # ------------------------------------------------------------------ the one function
 
     def run_document(self, source: str, document: Document) -> CaseResult:
-        """One document to one result: validation, profile, engine."""
+        """One document to one result: validation, profile, engine. Never raises."""
+        try:
+            return self._run(source, document)
+        except Exception as exc:  # a bug costs this case's record, never the batch
+            return CaseResult(
+                source,
+                document.number,
+                case_id_of(document.data),
+                problems=(internal_problem(exc),),
+            )
+
+    def _run(self, source: str, document: Document) -> CaseResult:
         number = document.number
         if document.problems:
             return CaseResult(source, number, None, problems=document.problems)

@@ -37,8 +37,14 @@ def schema_path(name: str) -> Path:
 
 
 @cache
+def schema_bytes(name: str) -> bytes:
+    """A bundled JSON Schema's bytes, read once."""
+    with open(schema_path(name), "rb") as handle:
+        return handle.read()
+
+
+@cache
 def schema(name: str) -> dict[str, Any]:
-    """A bundled JSON Schema (``profile``, ``pathway`` or ``case``), parsed once."""
-    with open(schema_path(name), encoding="utf-8") as handle:
-        loaded: dict[str, Any] = json.load(handle)
+    """A bundled JSON Schema (``profile``, ``pathway``, ``case``...), parsed once."""
+    loaded: dict[str, Any] = json.loads(schema_bytes(name))
     return loaded

@@ -157,7 +157,7 @@ class _Compiler:
             m = s["maxLength"]
             checks.append(lambda v: not isinstance(v, str) or len(v) <= m)
         if "pattern" in s:
-            rx = re.compile(s["pattern"])
+            rx = re.compile(ecma_pattern(s["pattern"]))
             checks.append(lambda v: not isinstance(v, str) or rx.search(v) is not None)
         # arrays
         if "items" in s:
@@ -300,6 +300,34 @@ def _resolve(root: dict[str, Any], ref: str) -> Any:
     return node
 
 
+def ecma_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA 262) pattern as a Python regex with the same meaning.
+
+    ECMA's ``$`` matches only at the end of the text; Python's also matches
+    before a final newline, which would let ``"abc\\n"`` pass ``^[a-z]+$``.
+    """
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == "]":
+            in_class = False
+            out.append(char)
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def compile_schema(schema: dict[str, Any]) -> Predicate:
     """A predicate answering whether a document is valid against ``schema``."""
     return _Compiler(schema).compile(schema)
@@ -307,6 +335,15 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
 
 # --------------------------------------------------------------------------
 # The validator.
+
+
+MAX_PROBLEMS = 100  # per document; the rest are counted in one line
+
+
+class _Problems(list[Problem]):
+    """Problems, and how many more of the same kind were not spelt out."""
+
+    more = 0
 
 
 class Validator:
@@ -326,7 +363,14 @@ class Validator:
         if self._full is None:
             import jsonschema  # only invalid documents pay for this import
 
-            cls = jsonschema.validators.validator_for(self.schema)
+            def pattern(validator: Any, expected: str, instance: Any, schema: Any) -> Any:
+                if validator.is_type(instance, "string") and not re.search(
+                    ecma_pattern(expected), instance
+                ):
+                    yield jsonschema.ValidationError(f"{instance!r} does not match {expected!r}")
+
+            base = jsonschema.validators.validator_for(self.schema)
+            cls = jsonschema.validators.extend(base, {"pattern": pattern})
             self._full = cls(self.schema)
         return self._full
 
@@ -338,12 +382,24 @@ class Validator:
         """
         found: list[Problem] = []
         seen: set[tuple[str, str]] = set()
+        more = 0
         for error in self._errors(self._jsonschema(), data):
-            for problem in self._explain(error, data, locator):
+            if len(found) >= MAX_PROBLEMS:
+                more += 1
+                continue
+            explained = self._explain(error, data, locator, MAX_PROBLEMS - len(found))
+            for problem in explained:
                 marker = (problem.pointer, problem.message)
                 if marker not in seen:
                     seen.add(marker)
                     found.append(problem)
+            more += getattr(explained, "more", 0)
+        if more:
+            # as compilers do: a few hundred lines help nobody, the count does
+            found.append(Problem("schema", f"and {more:,} more problem(s) of this document"))
+        if not found and not self.is_valid(data):
+            # never an invalid document without a reason (the two paths disagree: a bug)
+            found.append(Problem("schema", f"not a valid {self.what.removeprefix('a ')}"))
         return found
 
     def _errors(self, full: Any, data: Any) -> Iterator[Any]:
@@ -371,7 +427,9 @@ class Validator:
             else:
                 yield sub
 
-    def _explain(self, error: Any, data: Any, root: Locator | None) -> list[Problem]:
+    def _explain(
+        self, error: Any, data: Any, root: Locator | None, budget: int = MAX_PROBLEMS
+    ) -> list[Problem]:
         path = list(error.absolute_path)
         pointer = join_pointer(path)
         keyword = error.validator
@@ -380,11 +438,14 @@ class Validator:
 
         if keyword == "additionalProperties" and isinstance(value, dict):
             known = list(schema.get("properties", {}))
-            problems = []
+            problems = _Problems()
             for key in value:
                 if key in known or any(
                     re.search(p, key) for p in schema.get("patternProperties", {})
                 ):
+                    continue
+                if len(problems) >= budget:
+                    problems.more += 1
                     continue
                 guess = did_you_mean(str(key), known)
                 hint = (
@@ -463,11 +524,21 @@ class Validator:
         if not path and names == ["object"]:
             return f"expected a mapping ({self.what}), got {_describe(value)}"
         message = f"expected {words}, got {_show(value, path, root)}"
+        if (
+            ("integer" in names or "number" in names)
+            and isinstance(value, str)
+            and _ZERO_PADDED.match(value)
+        ):
+            sign = "-" if value.startswith("-") else ""
+            meant = sign + (value.lstrip("+-").lstrip("0") or "0")
+            return f"{message}: a zero-padded number is not read as a number; write {meant}"
         written = _written(root, path)
         if "string" in names and written is not None and not isinstance(value, str):
             message += f"; quote it to keep it as text: '{written}'"
         return message
 
+
+_ZERO_PADDED = re.compile(r"^[-+]?0[0-9]+$")
 
 _TYPE_WORDS = {
     "object": "a mapping",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from ..problems import display
 from ..results import CaseResult
 from .common import missing_words, refractory_words, subtype_words
 
@@ -85,6 +86,7 @@ def render_case(result: CaseResult, *, explain: bool = False, top: int | None = 
 
 
 def _inline(text: str) -> str:
+    text = display(text)  # control characters and newlines as visible escapes
     for ch in ("\\", "*", "_", "`", "<", ">", "[", "]"):
         text = text.replace(ch, "\\" + ch)
     return " ".join(text.split())
@@ -95,4 +97,4 @@ def _cell(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    return text.replace("`", "'")
+    return display(text).replace("`", "'")

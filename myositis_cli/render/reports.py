@@ -34,7 +34,7 @@ def github_command(
     return f"::{level} {','.join(props)}::{github_escape(message)}"
 
 
-def write_validation(results: Iterable[CaseResult], out: TextIO, fmt: str) -> Iterator[CaseResult]:
+def write_validation(results: Iterable[CaseResult], out: Any, fmt: str) -> Iterator[CaseResult]:
     """One line per problem (text, github) or one JSON list of records; yields each result."""
     if fmt == "json":
         items = []

@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..problems import display
 from ..results import CaseResult, Option, Recommendation
 from .common import ALERT_STYLE, TIER_STYLE, missing_words, refractory_words, subtype_words
 
@@ -66,15 +67,22 @@ def render_case(result: CaseResult, *, explain: bool = False, top: int | None = 
         parts.append(_trace(rec))
     if any("†" in s for o in options for s in o.sources):
         parts.append(Text("† newer than the 2015 source abstract (SP0173)", style="dim"))
-    parts.append(Padding(Text(rec.disclaimer, style="dim italic"), (1, 0, 0, 0)))
+    parts.append(Padding(_text(rec.disclaimer, style="dim italic"), (1, 0, 0, 0)))
     return Group(*parts)
+
+
+def _text(text: str, style: str = "") -> Text:
+    """Data as text, never markup, with control characters escaped."""
+    return Text(display(text, newlines=True), style=style)
 
 
 def _header(result: CaseResult, rec: Recommendation) -> Panel:
     title = Text.assemble(
-        (rec.id, "bold"), "  ", subtype_words(rec), "  ·  ", refractory_words(rec)
+        (display(rec.id), "bold"), "  ", subtype_words(rec), "  ·  ", refractory_words(rec)
     )
-    source = f"{result.source}" + (f" (document {result.document + 1})" if result.document else "")
+    source = display(result.source) + (
+        f" (document {result.document + 1})" if result.document else ""
+    )
     body = Text.assemble(
         ("source ", "dim"),
         source,
@@ -94,7 +102,7 @@ def _alerts(rec: Recommendation) -> Table:
     for alert in rec.alerts:
         table.add_row(
             Text(f" {alert.level.upper()} ", style=ALERT_STYLE.get(alert.level, "")),
-            Text(alert.message),
+            _text(alert.message),
         )
     return table
 
@@ -120,13 +128,13 @@ def _options(rec: Recommendation, options: tuple[Option, ...], top: int | None) 
     if not options:
         table.add_row("", Text("no option to suggest", style="italic"), "", "")
     for option in options:
-        therapy = Text(option.name, style="bold")
+        therapy = _text(option.name, style="bold")
         therapy.append("\n")
         therapy.append(option.tier, style=TIER_STYLE.get(option.tier, ""))
         therapy.append(f"\nevidence {option.evidence} · score {option.score:g}", style="dim")
-        why = Text("\n".join(f"• {r}" for r in option.reasons))
+        why = _text("\n".join(f"• {r}" for r in option.reasons))
         why.append("\nEvidence: " + "; ".join(option.sources), style="dim")
-        caveats = Text("\n".join(f"• {c}" for c in option.caveats), style="dim")
+        caveats = _text("\n".join(f"• {c}" for c in option.caveats), style="dim")
         table.add_row(str(option.rank), therapy, why, caveats)
     return table
 
@@ -140,9 +148,9 @@ def _left_out(rec: Recommendation) -> Table | None:
     table.add_column("Therapy", ratio=2)
     table.add_column("Why", ratio=6)
     for exclusion in rec.excluded:
-        table.add_row(Text(exclusion.name), Text("; ".join(exclusion.reasons)))
+        table.add_row(_text(exclusion.name), _text("; ".join(exclusion.reasons)))
     for withheld in rec.withheld:
-        table.add_row(Text(withheld.therapy.replace("+", " + ")), Text(withheld.reason))
+        table.add_row(_text(withheld.therapy.replace("+", " + ")), _text(withheld.reason))
     return table
 
 
@@ -158,5 +166,5 @@ def _trace(rec: Recommendation) -> Table:
     table.add_column("Subject", ratio=1)
     table.add_column("What happened", ratio=5)
     for step in rec.trace:
-        table.add_row(step.phase, Text(step.subject), Text(step.message))
+        table.add_row(step.phase, _text(step.subject), _text(step.message))
     return table

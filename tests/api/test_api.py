@@ -15,7 +15,8 @@ from helpers import CASES_DIR, EXAMPLES, PATHWAY_FILE, repo_pathway
 import myositis_cli
 from myositis_cli import golden, impact
 from myositis_cli.api import suggest, suggest_many, validate
-from myositis_cli.pathway import load_pathway as load_file, profile_validator
+from myositis_cli.pathway import load_pathway as load_file
+from myositis_cli.pathway import profile_validator
 from myositis_cli.pipeline import Pipeline
 from myositis_cli.results import CaseResult, record
 
@@ -88,7 +89,9 @@ def test_suggest_many_streams_one_record_per_document() -> None:
     records = list(suggest_many([stream, {"id": "x"}]))
     assert [r["document"] for r in records][-1] == 1
     assert records[-1]["status"] == "error"
-    assert len(records) == 1 + stream.count("\n---")  # every document of the stream, then the mapping
+    assert len(records) == 1 + stream.count(
+        "\n---"
+    )  # every document of the stream, then the mapping
 
 
 def test_pandas_rows_through_the_helper() -> None:
@@ -96,12 +99,26 @@ def test_pandas_rows_through_the_helper() -> None:
     np = pytest.importorskip("numpy")
     frame = pd.DataFrame(
         [
-            {"id": "a", "age": 61, "diagnosis.subtype": "polymyositis", "safety.egfr": np.nan,
-             "history.1.therapy": "MTX", "history.1.months": 6.0,
-             "history.1.outcome": "inadequate_response", "glucocorticoids.current_dose_mg": 10},
-            {"id": "b", "age": 44, "diagnosis.subtype": "dermatomyositis", "safety.egfr": 25.0,
-             "history.1.therapy": None, "history.1.months": np.nan,
-             "history.1.outcome": None, "glucocorticoids.current_dose_mg": np.nan},
+            {
+                "id": "a",
+                "age": 61,
+                "diagnosis.subtype": "polymyositis",
+                "safety.egfr": np.nan,
+                "history.1.therapy": "MTX",
+                "history.1.months": 6.0,
+                "history.1.outcome": "inadequate_response",
+                "glucocorticoids.current_dose_mg": 10,
+            },
+            {
+                "id": "b",
+                "age": 44,
+                "diagnosis.subtype": "dermatomyositis",
+                "safety.egfr": 25.0,
+                "history.1.therapy": None,
+                "history.1.months": np.nan,
+                "history.1.outcome": None,
+                "glucocorticoids.current_dose_mg": np.nan,
+            },
         ]
     )
     rows = [myositis_cli.profile_from_row(row) for _, row in frame.iterrows()]
@@ -112,7 +129,9 @@ def test_pandas_rows_through_the_helper() -> None:
     ]
     records = [suggest(r) for r in rows]
     assert [r["status"] for r in records] == ["ok", "ok"]
-    with pytest.raises(ValueError, match=r"unknown column 'safety.pregancy' \(did you mean safety.pregnancy\?\)"):
+    with pytest.raises(
+        ValueError, match=r"unknown column 'safety.pregancy' \(did you mean safety.pregnancy\?\)"
+    ):
         myositis_cli.profile_from_row({"id": "c", "safety.pregancy": "none"})
 
 

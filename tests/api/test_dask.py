@@ -33,9 +33,12 @@ def test_local_cluster_records_equal_the_cli_jsonl(tmp_path: Path) -> None:
         text=True,
     )
     assert cli.returncode == 1  # the broken file
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         records = suggest_bag(bag.from_sequence(paths, npartitions=4)).compute()
     lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
     assert lines == cli.stdout.splitlines()

@@ -51,6 +51,6 @@ def test_inputs_keep_their_order_and_problems_are_sources(tmp_path: Path) -> Non
     assert [s.problem.message if s.problem else None for s in sources] == [
         None,
         None,
-        "no *.yaml or *.yml files in this directory",
+        "no profile files in this folder (*.yaml, *.yml, *.json, *.jsonl, *.ndjson, *.csv)",
         "no such file or directory",
     ]

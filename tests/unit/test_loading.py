@@ -45,9 +45,15 @@ def test_duplicate_key_names_both_lines() -> None:
     assert e.message == "duplicate key 'c' (first defined at line 3)"
 
 
-def test_merge_keys_override_without_duplicate_error() -> None:
-    assert load("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n")["m"] == {"x": 1, "y": 3}  # type: ignore[index]
-    assert "duplicate key 'y'" in error("base: &b {x: 1}\nm:\n  <<: *b\n  y: 3\n  y: 4\n").message
+def test_merge_keys_are_refused_so_nothing_is_silently_overridden() -> None:
+    refused = "merge keys ('<<') are not allowed: write the keys out in full"
+    assert error("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n").message == refused
+    hidden = error("<<: {pregnancy: pregnant, pregnancy: none}\nid: a\n")
+    assert (hidden.message, hidden.line, hidden.column) == (refused, 1, 1)
+    assert load("base: &b {x: 1}\nm: *b\n") == {
+        "base": {"x": 1},
+        "m": {"x": 1},
+    }  # plain aliases stay
 
 
 @pytest.mark.parametrize(

@@ -31,26 +31,21 @@ class _Tty(io.StringIO):
 
 
 def test_progress_bar_only_for_a_watching_person(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    for i in range(250):
-        (tmp_path / f"c{i:03d}.yaml").write_text("id: x\n")
     results = iter([1, 2, 3])
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert (
-        cli._progress(results, [str(tmp_path)], quiet=False, output=None) is results
-    )  # stderr not a terminal
+    assert cli._progress(results, quiet=False, output=None) is results  # stderr not a terminal
     monkeypatch.setattr(sys, "stderr", _Tty())
     monkeypatch.setattr(sys, "stdout", _Tty())
-    assert (
-        cli._progress(results, [str(tmp_path)], quiet=False, output=None) is results
-    )  # report on the terminal
-    assert (
-        cli._progress(results, [str(tmp_path)], quiet=True, output=tmp_path / "o") is results
-    )  # --quiet
-    few = tmp_path / "few"
-    few.mkdir()
-    assert (
-        cli._progress(results, [str(few)], quiet=False, output=tmp_path / "o") is results
-    )  # short batch
-    assert (
-        cli._progress(results, [str(tmp_path)], quiet=False, output=tmp_path / "o") is not results
-    )
+    assert cli._progress(results, quiet=False, output=None) is results  # report on the terminal
+    assert cli._progress(results, quiet=True, output=tmp_path / "o") is results  # --quiet
+    assert cli._progress(results, quiet=False, output=tmp_path / "o") is not results
+
+
+def test_progress_bar_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    stderr = _Tty()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 3600.0)
+    assert list(cli._with_bar(iter(range(1000)), lambda item: 1)) == list(range(1000))
+    assert stderr.getvalue() == ""  # a short batch never draws a bar
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)
+    assert list(cli._with_bar(iter(range(5)), lambda item: 1)) == list(range(5))

@@ -88,7 +88,7 @@ def _problems(text: str) -> list[tuple[int | None, int | None, str, str]]:
 
 def test_messages_are_located_and_helpful() -> None:
     found = _problems(
-        "id: case 1\nage: 017\nsex: femal\ndiagnosis: {subtype: polymyositis}\n"
+        "id: case 1\nage: 17\nsex: femal\ndiagnosis: {subtype: polymyositis}\n"
         "manifestations: {dysphagia: yes, muscle: off}\nsafety: {pregancy: none}\n"
     )
     assert (
@@ -111,7 +111,17 @@ def test_messages_are_located_and_helpful() -> None:
         "expected one of: none, mild, moderate, severe; got 'off' (YAML reads off as false; quote it)",
     ) in found
     assert (6, 10, "/safety/pregancy", "unknown key 'pregancy' (did you mean pregnancy?)") in found
-    assert not [f for f in found if f[2] == "/age"], "017 is a valid (octal) integer in YAML 1.1"
+    assert not [f for f in found if f[2] == "/age"]
+
+
+def test_a_zero_padded_string_says_how_to_write_the_number() -> None:
+    (problem,) = _problems("id: a\nage: 08\ndiagnosis: {subtype: polymyositis}\n")
+    assert problem == (
+        2,
+        6,
+        "/age",
+        "expected a whole number, got '08': a zero-padded number is not read as a number; write 8",
+    )
 
 
 def test_missing_required_and_wrong_root() -> None:

@@ -1,0 +1,41 @@
+"""The bundled pathway's validated data, shipped in the wheel (see hatch_build.py).
+
+Used only when it was built from exactly the installed YAML bytes, with the
+installed schemas and this tool version; otherwise the YAML is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+SUFFIX = ".compiled.json"
+
+
+def key(schemas: Path) -> str:
+    """What the shipped data depends on besides the YAML: the schemas and the tool version."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in ("pathway", "profile"):
+        digest.update((schemas / f"{name}.schema.json").read_bytes())
+    return digest.hexdigest()
+
+
+def shipped(yaml_path: Path, raw: bytes) -> Any:
+    """The shipped data for the bundled pathway at ``yaml_path``, or None."""
+    candidate = yaml_path.with_name(yaml_path.stem + SUFFIX)
+    try:
+        with open(candidate, encoding="utf-8") as handle:
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("sha256") != hashlib.sha256(raw).hexdigest():
+        return None
+    from . import resources
+
+    if entry.get("key") != key(resources.data_dir("schemas")):
+        return None
+    return entry.get("data")

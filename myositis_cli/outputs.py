@@ -1,0 +1,188 @@
+"""Where a report goes, and what happens when it cannot get there.
+
+- ``-o FILE`` is written to a temporary file beside it and renamed only when
+  the report is complete, so Ctrl-C, a killed process or a full disk leaves
+  no half-written report (and the previous file, if any, untouched). The
+  temporary file is created with ``O_EXCL | O_NOFOLLOW``: never through a
+  symlink, never over another file.
+- ``-o`` naming an input, the pathway, or a place inside an input folder is
+  refused before anything is opened (compared by device and inode, as
+  ``cat`` does: "input file is output file").
+- Any failure to write (a full disk, a closed stream) becomes one
+  ``OutputError`` line and exit 2, never an internal error.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import os
+import stat
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, TextIO
+
+from .errors import OutputError, UsageError
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def is_utf8(stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+class Sink(io.TextIOBase):
+    """A text stream whose write failures are ``OutputError`` with their place named."""
+
+    def __init__(self, stream: TextIO, where: str, binary: BinaryIO | None = None) -> None:
+        self._stream = stream
+        self.where = where
+        self._binary = binary
+        self.utf8 = is_utf8(stream)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8") or "utf-8"
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise OutputError(self.where, _reason(exc)) from None
+        except ValueError:  # written after close
+            raise OutputError(self.where, "the stream is closed") from None
+
+    def write_bytes(self, data: bytes) -> None:
+        """UTF-8 bytes straight to the underlying binary stream (after any buffered text)."""
+        if self._binary is None:
+            self.write(data.decode("utf-8"))
+            return
+        try:
+            self._stream.flush()
+            self._binary.write(data)
+        except OSError as exc:
+            raise OutputError(self.where, _reason(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+            if self._binary is not None:
+                self._binary.flush()
+        except OSError as exc:
+            raise OutputError(self.where, _reason(exc)) from None
+        except ValueError:
+            raise OutputError(self.where, "the stream is closed") from None
+
+
+class Report:
+    """The destination of one command's report: standard output, or ``-o FILE``.
+
+    Use as a context manager; ``commit()`` makes an ``-o`` file appear.
+    """
+
+    def __init__(self, target: Path | None) -> None:
+        self.target = target
+        self._temporary: str | None = None
+        self._handle: Any = None
+        self.sink: Sink
+
+    def __enter__(self) -> Report:
+        if self.target is None:
+            if sys.stdout is None:
+                raise OutputError("standard output", "it is closed")
+            self.sink = Sink(sys.stdout, "standard output", getattr(sys.stdout, "buffer", None))
+            return self
+        target = self.target
+        folder = target.parent if str(target.parent) else Path(".")
+        name = f".{target.name}.{os.urandom(6).hex()}.tmp"
+        self._temporary = str(folder / name)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self._temporary, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as exc:
+            self._temporary = None
+            raise OutputError(str(target), _reason(exc)) from None
+        self._handle = open(fd, "wb")  # closed in __exit__ or commit
+        text = io.TextIOWrapper(self._handle, encoding="utf-8", newline="\n", write_through=True)
+        self.sink = Sink(text, str(target), self._handle)
+        return self
+
+    def commit(self) -> None:
+        """Finish the report: flush, and for ``-o`` put the file in place."""
+        self.sink.flush()
+        if self._temporary is None or self.target is None:
+            return
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._temporary, self.target)
+        except OSError as exc:
+            raise OutputError(str(self.target), _reason(exc)) from None
+        self._temporary = None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._temporary is not None:  # not committed: leave nothing half-written
+            with contextlib.suppress(OSError):
+                self._handle.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self._temporary)
+            self._temporary = None
+
+
+def check_target(output: Path | None, inputs: Iterable[str], pathway: str | None = None) -> None:
+    """Refuse an ``-o`` that would destroy or be read back as an input (exit 2)."""
+    if output is None:
+        return
+    try:
+        info = os.stat(output)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write the report there: {_reason(exc)}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{output}: is a directory (give -o a file name)")
+    resolved = os.path.realpath(output)
+    for given in [*inputs, *([pathway] if pathway else [])]:
+        if given == "-":
+            continue
+        try:
+            other = os.stat(given)
+        except OSError:
+            continue
+        if stat.S_ISDIR(other.st_mode):
+            folder = os.path.realpath(given)
+            if os.path.commonpath([folder, resolved]) == folder:
+                raise UsageError(
+                    f"{output}: is inside the input folder {given}, so it could be read back "
+                    "as a case; write the report elsewhere"
+                )
+        elif info is not None and (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            what = "the pathway" if given == pathway else "an input"
+            raise UsageError(f"{output}: is {what} ({given}); it would be destroyed")

@@ -1,0 +1,584 @@
+"""No silent wrong answer, no destroyed file, no hang: attacks and faults, as a user meets them.
+
+Each test runs the installed ``myositis`` script (or, for worker death and
+the cache, the pieces in-process) and checks the documented answer. Timeouts
+are generous and only there to turn a hang into a failure; speed itself is
+measured in benchmarks/hostile.py, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import EXAMPLES, PATHWAY_FILE
+
+HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
+GOOD = EXAMPLES / "refractory-dm-skin.yaml"
+PREGNANT = EXAMPLES / "pregnant-dermatomyositis.yaml"
+SCRIPT = str(Path(sys.executable).parent / "myositis")
+
+
+def run(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: Path | None = None,
+    **kwargs: object,
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        cwd=cwd,
+        **kwargs,  # type: ignore[call-overload]
+    )
+    assert "Traceback" not in proc.stderr + proc.stdout
+    return proc
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll until ``condition()`` holds (a busy machine only makes this slower)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+def records(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+# ---------------------------------------------------------------- no silent wrong answer
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"), [("060", "60"), ("013", "13"), ("021", "21"), ("-013", "-13")]
+)
+def test_a_zero_padded_number_is_never_silently_another(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(f"id: z\nage: {written}\ndiagnosis: {{subtype: dermatomyositis}}\n")
+    proc = run("suggest", str(case), "-f", "jsonl")
+    (rec,) = records(proc.stdout)
+    assert proc.returncode == 1 and rec["status"] == "error"
+    assert rec["error"]["path"] == "/age" and rec["error"]["line"] == 2  # type: ignore[index]
+    assert f"'{written}' is a zero-padded number" in proc.stderr
+    assert f"write {meant}" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("1:05", "is a base-60 number in YAML 1.1 (65)"),
+        ("0x3C", "is a hexadecimal number (60)"),
+        ("0b111100", "is a binary number (60)"),
+        ("6_0", "has underscores, which YAML 1.1 drops (60); write 60"),
+    ],
+)
+def test_yaml11_number_forms_are_errors_that_say_how_to_write_them(
+    tmp_path: Path, value: str, fragment: str
+) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        f"id: z\nage: 40\ndiagnosis: {{subtype: polymyositis}}\nsafety: {{egfr: {value}}}\n"
+    )
+    proc = run("suggest", str(case))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"{case}:4:16: /safety/egfr: '{value}' {fragment}")
+
+
+def test_a_merged_duplicate_is_refused_not_read_as_the_last(tmp_path: Path) -> None:
+    proc = run("suggest", str(HOSTILE / "merge-duplicate.yaml"), "-f", "jsonl")
+    (rec,) = records(proc.stdout)
+    assert rec["status"] == "error"
+    assert "merge keys ('<<') are not allowed" in proc.stderr
+
+
+def test_a_tampered_cache_entry_never_changes_the_bundled_answer(tmp_path: Path) -> None:
+    from myositis_cli import cache, resources
+
+    expected = run("suggest", str(PREGNANT), "-f", "jsonl").stdout
+    # plant, for the bundled pathway's own key, data with every contraindication deleted
+    raw = resources.default_pathway().read_bytes()
+    data = yaml.safe_load(raw)
+    for therapy in data["therapies"].values():
+        therapy.pop("contraindications", None)
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    env = {"MYOSITIS_CACHE_DIR": str(folder)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYOSITIS_CACHE_DIR", str(folder))
+        (folder / f"pathway-{cache.key(raw)}.json").write_text(json.dumps(data))
+    answered = run("suggest", str(PREGNANT), "-f", "jsonl", env=env).stdout
+    assert answered == expected
+    (rec,) = records(answered)
+    assert {"methotrexate", "mycophenolate"} <= {e["therapy"] for e in rec["excluded"]}  # type: ignore[union-attr]
+
+
+def test_a_foreign_or_writable_cache_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    from myositis_cli import cache
+
+    pathway = tmp_path / "p.yaml"
+    shutil.copy(PATHWAY_FILE, pathway)
+    folder = tmp_path / "cache"
+    env = {"MYOSITIS_CACHE_DIR": str(folder)}
+    expected = run("suggest", str(PREGNANT), "--pathway", str(pathway), "-f", "jsonl", env=env)
+    assert expected.returncode == 0
+    (entry,) = folder.glob("pathway-*.json")
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    data = json.loads(entry.read_text())
+    for therapy in data["therapies"].values():
+        therapy.pop("contraindications", None)
+    entry.write_text(json.dumps(data))
+    entry.chmod(0o666)  # writable by others: not trusted
+    assert (
+        run("suggest", str(PREGNANT), "--pathway", str(pathway), "-f", "jsonl", env=env).stdout
+        == expected.stdout
+    )
+    entry.write_text("{not json")  # corrupt: ignored, never an exit 2
+    entry.chmod(0o600)
+    again = run("suggest", str(PREGNANT), "--pathway", str(pathway), "-f", "jsonl", env=env)
+    assert again.returncode == 0 and again.stdout == expected.stdout
+    assert json.loads(entry.read_text())["pathway"]["id"] == "refractory-myositis"  # rewritten
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYOSITIS_CACHE_DIR", str(folder))
+        assert cache.read(entry.name[len("pathway-") : -len(".json")]) is not None
+        folder.chmod(0o777)  # a folder others can write to: not used at all
+        assert cache.read(entry.name[len("pathway-") : -len(".json")]) is None
+        folder.chmod(0o700)
+
+
+def test_the_cache_key_covers_schemas_and_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from myositis_cli import cache, resources
+
+    raw = PATHWAY_FILE.read_bytes()
+    before = cache.key(raw)
+    monkeypatch.setattr(resources, "schema_bytes", lambda name: b"{}")
+    assert cache.key(raw) != before
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "__version__", "0.0.0")
+    assert cache.key(raw) != before
+
+
+def test_a_fifo_in_the_cache_is_never_opened(tmp_path: Path) -> None:
+    from myositis_cli import cache
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    os.mkfifo(folder / "pathway-abc.json")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYOSITIS_CACHE_DIR", str(folder))
+        assert cache.read("abc") is None  # returns at once: O_NONBLOCK, then not a regular file
+
+
+def test_cache_writes_through_a_random_exclusive_temporary(tmp_path: Path) -> None:
+    from myositis_cli import cache
+
+    folder = tmp_path / "cache"
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    folder.mkdir(mode=0o700)
+    (folder / "pathway-k.json").symlink_to(victim)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYOSITIS_CACHE_DIR", str(folder))
+        cache.write("k", {"a": 1})
+    assert victim.read_text() == "keep"  # the link is replaced, never written through
+    assert not (folder / "pathway-k.json").is_symlink()
+    assert [p.name for p in folder.iterdir()] == ["pathway-k.json"]  # no temporary left
+
+
+def test_no_home_means_no_cache_and_no_folder_named_tilde(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME")}
+    env["NO_COLOR"] = "1"
+    pathway = tmp_path / "p.yaml"
+    shutil.copy(PATHWAY_FILE, pathway)
+    proc = subprocess.run(
+        [SCRIPT, "suggest", str(GOOD), "--pathway", str(pathway)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    assert not (tmp_path / "~").exists()
+
+
+@pytest.mark.parametrize("columns", ["0", "5", "39"])
+def test_a_tiny_columns_clamps_and_keeps_the_options(columns: str) -> None:
+    proc = run("suggest", str(GOOD), env={"COLUMNS": columns})
+    assert proc.returncode == 0
+    flat = " ".join(proc.stdout.split())
+    assert "immunoglobulin" in flat.lower() and "Decision support" in flat
+
+
+# ---------------------------------------------------------------- no destroyed or lost file
+
+
+def test_output_that_is_an_input_the_pathway_or_inside_an_input_folder_is_refused(
+    tmp_path: Path,
+) -> None:
+    case = tmp_path / "case.yaml"
+    shutil.copy(GOOD, case)
+    before = case.read_bytes()
+    proc = run("suggest", str(case), "-o", str(case))
+    assert proc.returncode == 2 and "is an input" in proc.stderr and case.read_bytes() == before
+    link = tmp_path / "link.yaml"
+    link.symlink_to(case)
+    assert run("suggest", str(case), "-o", str(link)).returncode == 2  # same inode
+    assert case.read_bytes() == before
+    pathway = tmp_path / "p.yaml"
+    shutil.copy(PATHWAY_FILE, pathway)
+    proc = run("suggest", str(case), "--pathway", str(pathway), "-o", str(pathway))
+    assert proc.returncode == 2 and "is the pathway" in proc.stderr
+    assert pathway.read_bytes() == PATHWAY_FILE.read_bytes()
+    proc = run("suggest", str(tmp_path), "-f", "jsonl", "-o", str(tmp_path / "out.jsonl"))
+    assert proc.returncode == 2 and "inside the input folder" in proc.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+    proc = run("validate", str(case), "-o", str(case))
+    assert proc.returncode == 2 and case.read_bytes() == before
+
+
+def test_output_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for i in range(3000):
+        shutil.copy(GOOD, corpus / f"c{i:04d}.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    report = out / "report.jsonl"
+    report.write_text("the previous report\n")
+    proc = subprocess.Popen(
+        [SCRIPT, "suggest", str(corpus), "-f", "jsonl", "-o", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    temporary = lambda: [p for p in out.iterdir() if p.name.endswith(".tmp")]  # noqa: E731
+    wait_for(lambda: any(p.stat().st_size > 0 for p in temporary()))  # writing has begun
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert report.read_text() == "the previous report\n"  # untouched, not half-written
+    assert [p.name for p in out.iterdir()] == ["report.jsonl"]  # no temporary left
+    small = tmp_path / "small"
+    small.mkdir()
+    for i in range(5):
+        shutil.copy(GOOD, small / f"c{i}.yaml")
+    done = run("suggest", str(small), "-f", "jsonl", "-o", str(report), "-q")
+    assert done.returncode == 0 and len(report.read_text().splitlines()) == 5
+    assert [p.name for p in out.iterdir()] == ["report.jsonl"]
+
+
+def test_an_unreadable_folder_is_a_permission_denied_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from myositis_cli import batch
+
+    top = tmp_path / "cases"
+    (top / "locked").mkdir(parents=True)
+    shutil.copy(GOOD, top / "a.yaml")
+    real = os.scandir
+
+    def scandir(path: str):  # type: ignore[no-untyped-def]
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(batch.os, "scandir", scandir)
+    sources = list(batch.expand([str(top)]))
+    assert [(s.label, s.problem.message if s.problem else None) for s in sources] == [
+        (str(top / "a.yaml"), None),
+        (str(top / "locked"), "permission denied: cannot list this folder"),
+    ]
+
+
+def test_an_unreadable_folder_through_the_installed_script() -> None:
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        top = base / "cases"
+        (top / "locked").mkdir(parents=True)
+        shutil.copy(GOOD, top / "a.yaml")
+        top.chmod(0o755)
+        (top / "a.yaml").chmod(0o644)
+        (top / "locked").chmod(0)
+        command = [SCRIPT, "suggest", str(top), "-f", "jsonl"]
+        if os.geteuid() == 0:  # root reads any folder: run as nobody
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("running as root without setpriv: cannot drop privileges")
+            command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=base,
+            env={"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1", "MYOSITIS_NO_CACHE": "1"},
+        )
+        if proc.returncode in (126, 127) or (not proc.stdout and "ermission denied" in proc.stderr):
+            pytest.skip("the unprivileged user cannot run this interpreter")
+        got = records(proc.stdout)
+        assert [r["status"] for r in got] == ["ok", "error"]
+        assert got[1]["error"]["message"] == "permission denied: cannot list this folder"  # type: ignore[index]
+        assert proc.returncode == 1
+    finally:
+        (base / "cases" / "locked").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_init_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    link = tmp_path / "new.yaml"
+    link.symlink_to(target)
+    for args in ([str(link)], [str(link), "--force"]):
+        proc = run("init", *args)
+        assert proc.returncode == 2
+        assert not target.exists()
+
+
+def test_diff_refuses_a_revision_that_looks_like_an_option(tmp_path: Path) -> None:
+    proc = run(
+        "pathway",
+        "diff",
+        "--cases",
+        str(EXAMPLES),
+        "--",
+        "--output=/tmp/x:p.yaml",
+        str(PATHWAY_FILE),
+    )
+    assert proc.returncode == 2 and "a revision may not start with '-'" in proc.stderr
+
+
+@pytest.mark.parametrize("brk", ["\r", "\r\n", "\u2028", "\u2029", "\x85"])
+def test_every_yaml_line_break_splits_documents_like_lf(tmp_path: Path, brk: str) -> None:
+    text = GOOD.read_text().replace("\n", brk)
+    stream = tmp_path / "stream.yaml"
+    stream.write_text(f"{text}{brk}---{brk}{text.replace('case-017', 'case-018')}", newline="")
+    got = records(run("suggest", str(stream), "-f", "jsonl").stdout)
+    assert [r["id"] for r in got] == ["case-017", "case-018"]
+    assert [r["status"] for r in got] == ["ok", "ok"]
+
+
+def test_one_hostile_case_never_aborts_diff_or_test(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ("python-tag.yaml", "alias-bomb.yaml", "scalar.yaml", "non-ascii-digit-key.yaml"):
+        shutil.copy(HOSTILE / name, cases / name)
+    shutil.copy(GOOD, cases / "zz-good.yaml")
+    proc = run("pathway", "diff", str(PATHWAY_FILE), str(PATHWAY_FILE), "--cases", str(cases))
+    assert proc.returncode in (0, 1)
+    assert "could not be run" in proc.stderr
+    assert "hello" not in proc.stdout  # a string document's own text is never its error
+    test = run("pathway", "test", "--pathway", str(PATHWAY_FILE), "--cases", str(cases))
+    assert test.returncode == 1 and "golden case(s)" in test.stdout
+
+
+# ---------------------------------------------------------------- no hang
+
+
+def test_a_fifo_named_yaml_is_an_io_record_never_opened(tmp_path: Path) -> None:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / "a.yaml")
+    os.mkfifo(folder / "b.yaml")
+    proc = run("suggest", str(folder), str(folder / "b.yaml"), "-f", "jsonl", timeout=30)
+    got = records(proc.stdout)
+    assert [r["status"] for r in got] == ["ok", "error", "error"]
+    assert got[1]["error"]["message"] == "not a regular file (a FIFO); use - for standard input"  # type: ignore[index]
+    assert proc.returncode == 1
+
+
+def test_ctrl_c_and_sigterm_with_jobs_exit_promptly_and_cleanly(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for i in range(3000):
+        shutil.copy(GOOD, corpus / f"c{i:04d}.yaml")
+    for sig, code, group in ((signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)):
+        proc = subprocess.Popen(
+            [SCRIPT, "suggest", str(corpus), "-f", "jsonl", "--jobs", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert proc.stdout is not None
+        proc.stdout.readline()  # records are flowing: the workers are running
+        (os.killpg if group else os.kill)(proc.pid, sig)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=10)  # a hang fails here
+        assert proc.returncode == code
+        assert time.monotonic() - started < 5
+        assert b"Traceback" not in err
+        time.sleep(0.2)
+        left = subprocess.run(["pgrep", "-f", str(corpus)], capture_output=True, text=True)
+        assert left.stdout.strip() == "", "no worker outlives the command"
+
+
+def test_a_pathway_too_complex_to_analyse_is_named_not_hung(tmp_path: Path) -> None:
+    data = yaml.safe_load(PATHWAY_FILE.read_text())
+    leaves = [{"field": "age", "at_least": n} for n in range(5)]
+    explosive = {"all": [{"any": leaves} for _ in range(30)]}  # 5**30 terms in normal form
+    data["tree"]["children"].append({"id": "explosive", "title": "Explosive", "when": explosive})
+    pathway = tmp_path / "p.yaml"
+    pathway.write_text(yaml.safe_dump(data, sort_keys=False))
+    proc = run("pathway", "check", str(pathway), "--cases", str(tmp_path), timeout=120)
+    assert "[reachability-skipped] (explosive)" in proc.stdout
+    assert "warning" in proc.stdout
+
+
+# ---------------------------------------------------------------- no crash, one clear line
+
+
+@pytest.mark.parametrize("args", [["suggest", str(GOOD)], ["--version"], ["--help"]])
+def test_a_full_disk_is_a_write_error_line(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [SCRIPT, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "myositis: cannot write standard output: No space left on device"
+    )
+
+
+def test_closed_standard_streams_give_one_line_and_an_exit_code() -> None:
+    closed_out = subprocess.run(
+        f"{SCRIPT} suggest {GOOD} >&-",
+        shell=True,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert closed_out.returncode == 2
+    assert closed_out.stderr.strip() == "myositis: cannot write standard output: it is closed"
+    closed_err = subprocess.run(
+        f"{SCRIPT} suggest nope.yaml 2>&-", shell=True, stdout=subprocess.PIPE
+    )
+    assert closed_err.returncode == 1
+    closed_in = subprocess.run(
+        f"{SCRIPT} suggest - -f jsonl <&-", shell=True, capture_output=True, text=True
+    )
+    assert closed_in.returncode == 1
+    assert json.loads(closed_in.stdout)["error"]["message"] == "standard input is closed"
+
+
+def test_an_ascii_stdout_gets_valid_escaped_output() -> None:
+    env = {"PYTHONIOENCODING": "ascii"}
+    jsonl = run("suggest", str(GOOD), "-f", "jsonl", env=env)
+    assert jsonl.returncode == 0 and jsonl.stdout.isascii()
+    assert "TIF1γ" in jsonl.stdout.encode().decode("unicode_escape") or "\\u03b3" in jsonl.stdout
+    assert json.loads(jsonl.stdout)["status"] == "ok"
+    table = run("suggest", str(GOOD), env=env)
+    assert table.returncode == 0 and "Decision support" in table.stdout
+
+
+def test_a_non_utf8_file_name_gives_valid_utf8_json(tmp_path: Path) -> None:
+    name = os.fsencode(str(tmp_path)) + b"/case\xff.yaml"
+    shutil.copy(GOOD, name)
+    proc = subprocess.run(
+        [SCRIPT, "suggest", os.fsencode(str(tmp_path)), "-f", "jsonl"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    rec = json.loads(proc.stdout.decode("utf-8"))  # valid UTF-8
+    assert rec["source"].endswith("case\\xff.yaml")
+
+
+def test_control_characters_in_file_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    evil = tmp_path / "x\x1b[2Jy\nz.yaml"
+    shutil.copy(GOOD, evil)
+    missing = str(tmp_path / "gone\x1b[31m.yaml")
+    for fmt in ("table", "markdown"):
+        proc = run("suggest", str(evil), missing, "-f", fmt)
+        assert "\x1b" not in proc.stdout + proc.stderr  # no raw escape anywhere
+        unwrapped = "".join(proc.stdout.replace("│", "").split())  # the table may wrap the name
+        assert "x\\x1b[2Jy\\nz.yaml" in unwrapped
+        assert "gone\\x1b[31m.yaml: no such file or directory" in proc.stderr
+    markdown = run("suggest", str(evil), "-f", "markdown").stdout
+    assert "y\\nz.yaml" in markdown  # the newline does not break the note
+
+
+def test_integers_past_the_digit_limit_and_huge_size_limits(tmp_path: Path) -> None:
+    proc = run("suggest", str(HOSTILE / "huge-integer.yaml"))
+    assert proc.returncode == 1 and "number with 5,000 digits is too long" in proc.stderr
+    big = run("suggest", str(GOOD), "--max-file-size", str(10**18))
+    assert big.returncode == 0
+
+
+def test_jobs_starts_no_idle_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from myositis_cli import batch, parallel
+    from myositis_cli.api import load_pathway
+    from myositis_cli.pipeline import Pipeline
+
+    started: list[object] = []
+    real = parallel._Worker
+
+    def counting(*args: object) -> object:
+        worker = real(*args)  # type: ignore[arg-type]
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(parallel, "_Worker", counting)
+    blocks = list(parallel.run_blocks(Pipeline(load_pathway()), batch.expand([str(GOOD)]), 16))
+    assert sum(b.ok for b in blocks) == 1
+    assert len(started) == 1  # one input: one worker, though 16 were allowed
+
+
+class _Poisoned:
+    """A pipeline whose worker dies (SIGKILL) on files named poison*.yaml."""
+
+    def __init__(self, real: object, always: bool) -> None:
+        self.real = real
+        self.always = always
+        self.limits = real.limits  # type: ignore[attr-defined]
+
+    def run_bytes(self, label: str, raw: bytes, fmt: str = "yaml"):  # type: ignore[no-untyped-def]
+        marker = Path(label).parent / ".killed"
+        if Path(label).name.startswith("poison") and (self.always or not marker.exists()):
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.real.run_bytes(label, raw, fmt)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("always", [False, True])
+def test_a_worker_that_dies_costs_no_case(tmp_path: Path, always: bool) -> None:
+    from myositis_cli import batch, parallel
+    from myositis_cli.api import load_pathway
+    from myositis_cli.pipeline import Pipeline
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("the poisoned pipeline reaches workers only through fork")
+    for i in range(30):
+        shutil.copy(GOOD, tmp_path / f"c{i:02d}.yaml")
+    shutil.copy(GOOD, tmp_path / "poison.yaml")
+    pipeline = _Poisoned(Pipeline(load_pathway()), always)
+    blocks = list(parallel.run_blocks(pipeline, batch.expand([str(tmp_path)]), 2))  # type: ignore[arg-type]
+    results = [r for b in blocks for r in b.results]
+    assert [Path(r.source).name for r in results] == sorted(p.name for p in tmp_path.glob("*.yaml"))
+    poisoned = next(r for r in results if r.source.endswith("poison.yaml"))
+    if always:  # it kills every worker that reads it: its own error record, the rest go on
+        assert poisoned.problems[0].kind == "internal"
+        assert "worker process died while reading this file (killed by signal 9), twice" in (
+            poisoned.problems[0].message
+        )
+        assert sum(1 for r in results if r.ok) == 30
+    else:  # killed once (an OOM kill, say): the retry gives the normal record
+        assert all(r.ok for r in results)
