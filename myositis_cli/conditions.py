@@ -9,8 +9,10 @@ A condition is YAML data, never code. Its forms:
 ``{field: PATH, OP: OPERAND}``
     a test on one profile field, ``PATH`` dotted as in the profile
     (``safety.pregnancy``), ``OP`` one of the operators in ``OPERATORS``;
-``{history: {therapy: [...], outcome: [...], adequate: BOOL, current: BOOL}}``
-    some recorded history entry matches every test given;
+``{history: {therapy: [...], outcome: [...], adequate: BOOL, current: BOOL, failed: BOOL, at_least: N}}``
+    some recorded history entry matches every test given (``failed``: the
+    history rules count it as failed or not tolerated; ``at_least``: that many
+    different therapies match);
 ``{current: [THERAPY, ...]}``
     the patient currently takes one of these therapies.
 
@@ -29,7 +31,15 @@ means where the pathway knows better:
     as missing (the assumption is visible);
 ``not_asked_when: CONDITION``
     when the field is absent and this holds, the answer is false and nothing
-    is missing (pregnancy status is not asked of a male patient).
+    is missing (pregnancy status is not asked of a male patient);
+``ask: false`` (with ``if_absent``)
+    absence is itself an answer here, so the field is not listed as missing
+    (no prophylaxis recorded: assume none is in place, and say nothing).
+
+History tests may count: ``{history: {..., at_least: N}}`` holds when N
+different therapies have a matching entry (three failed agents). Each
+therapy's adequate-trial length comes from the catalogue (rituximab's from
+its trial's time to improvement), 3 months otherwise.
 """
 
 from __future__ import annotations
@@ -156,13 +166,24 @@ class HistoryItem(NamedTuple):
     current: bool
 
 
+class FailureRules(NamedTuple):
+    """What the pathway's history rules count as a failed or not tolerated therapy."""
+
+    failures: frozenset[str]  # outcomes that fail after an adequate trial
+    intolerances: frozenset[str]
+    exempt: frozenset[str]  # therapies a failure does not rule out
+    retreat: frozenset[str]  # course-based therapies: a partial response is not a failure
+
+
 class Context:
     """What conditions read: one patient's fields, history, and the named facts."""
 
     __slots__ = (
         "_facts",
         "_memo",
+        "adequate_by_therapy",
         "adequate_months",
+        "failure",
         "current",
         "has_history",
         "history",
@@ -179,6 +200,7 @@ class Context:
         adequate_months: float,
         unknown_months_adequate: bool,
         current: Mapping[str, Result] | None = None,
+        adequate_by_therapy: Mapping[str, float] | None = None,
     ) -> None:
         self.values = values
         self.history = history
@@ -188,6 +210,12 @@ class Context:
         self.adequate_months = adequate_months
         self.unknown_months_adequate = unknown_months_adequate
         self.current: Mapping[str, Result] = current or {}
+        self.adequate_by_therapy: Mapping[str, float] = adequate_by_therapy or {}
+        self.failure: FailureRules | None = None  # what the history rules call failed
+
+    def adequate(self, therapy: str) -> float:
+        """Months that make an adequate trial of ``therapy``."""
+        return self.adequate_by_therapy.get(therapy, self.adequate_months)
 
     def value(self, path: str) -> Any:
         return self.values.get(path, ABSENT)
@@ -447,11 +475,21 @@ OPERATORS: Final[dict[str, Operator]] = {
         ),
     )
 }
-LEAF_KEYS: Final = frozenset({"field", "if_absent", "not_asked_when", "present", *OPERATORS})
+LEAF_KEYS: Final = frozenset({"field", "if_absent", "not_asked_when", "ask", "present", *OPERATORS})
 
 
 class Leaf(Condition):
-    __slots__ = ("field", "if_absent", "missing", "not_asked_when", "op", "operand", "spec", "test")
+    __slots__ = (
+        "ask",
+        "field",
+        "if_absent",
+        "missing",
+        "not_asked_when",
+        "op",
+        "operand",
+        "spec",
+        "test",
+    )
 
     def __init__(
         self,
@@ -460,6 +498,7 @@ class Leaf(Condition):
         operand: Any,
         if_absent: bool | None,
         not_asked_when: Condition | None,
+        ask: bool = True,
     ) -> None:
         self.spec = spec
         self.field = spec.path
@@ -467,7 +506,8 @@ class Leaf(Condition):
         self.operand = frozenset(operand) if op.operand == "values" else operand
         self.if_absent = if_absent
         self.not_asked_when = not_asked_when
-        self.missing = frozenset({spec.pointer})
+        self.ask = ask
+        self.missing = frozenset({spec.pointer}) if ask else EMPTY
         self.test = _specialise(op.name, self.operand)
 
     def evaluate(self, ctx: Context) -> Result:
@@ -493,7 +533,8 @@ class Leaf(Condition):
         template = self.op.negated_words if negated else self.op.words
         text = f"{self.spec.title} {template.format(_operand_words(self.operand, self.op))}"
         if self.if_absent is not None:
-            text += f" (assumed {'so' if self.if_absent != negated else 'not'} when not recorded)"
+            assumed = "so" if self.if_absent != negated else "not"
+            text += f" (assumed {assumed} when not recorded)" if self.ask else ""
         return text
 
     def children(self) -> tuple[Condition, ...]:
@@ -541,7 +582,15 @@ class Present(Condition):
 class HistoryMatch(Condition):
     """Some recorded history entry matches every given test."""
 
-    __slots__ = ("adequate", "current", "outcomes", "therapies", "therapy_names")
+    __slots__ = (
+        "adequate",
+        "at_least",
+        "current",
+        "failed",
+        "outcomes",
+        "therapies",
+        "therapy_names",
+    )
 
     def __init__(
         self,
@@ -550,16 +599,26 @@ class HistoryMatch(Condition):
         outcomes: frozenset[str] | None,
         adequate: bool | None,
         current: bool | None,
+        at_least: int = 1,
+        failed: bool | None = None,
     ) -> None:
+        self.failed = failed
         self.therapies = therapies
         self.therapy_names = therapy_names
         self.outcomes = outcomes
         self.adequate = adequate
         self.current = current
+        self.at_least = at_least  # how many different therapies must match
 
     def entry(self, item: HistoryItem, ctx: Context) -> Result:
         if self.therapies is not None and item.therapy not in self.therapies:
             return False, EMPTY
+        if self.failed is not None:
+            value, missing = _failed(item, ctx)
+            if value is not None and value != self.failed:
+                return False, EMPTY
+            if value is None:
+                return None, missing
         if self.outcomes is not None and item.outcome not in self.outcomes:
             return False, EMPTY
         if self.current is not None and item.current != self.current:
@@ -570,7 +629,7 @@ class HistoryMatch(Condition):
                 if ctx.unknown_months_adequate:
                     return self.adequate, missing
                 return None, missing
-            if (item.months >= ctx.adequate_months) != self.adequate:
+            if (item.months >= ctx.adequate(item.therapy)) != self.adequate:
                 return False, EMPTY
         return True, EMPTY
 
@@ -581,6 +640,8 @@ class HistoryMatch(Condition):
         if not ctx.has_history:
             return False, _HISTORY_MISSING
         results = [self.entry(item, ctx) for item in ctx.history]
+        if self.at_least > 1:
+            return self._count(ctx, results)
         for value, missing in results:
             if value is True and not missing:
                 return True, EMPTY
@@ -588,6 +649,22 @@ class HistoryMatch(Condition):
         if any(v is True for v, _ in results):
             return True, missing_all
         if any(v is None for v, _ in results):
+            return None, missing_all
+        return False, missing_all
+
+    def _count(self, ctx: Context, results: list[Result]) -> Result:
+        """At least N different therapies match: decided, unknown, or not."""
+        sure: set[str] = set()
+        maybe: set[str] = set()
+        for item, (value, missing) in zip(ctx.history, results, strict=True):
+            if value is True and not missing:
+                sure.add(item.therapy)
+            elif value is not False or missing:
+                maybe.add(item.therapy)
+        missing_all = _union(results)
+        if len(sure) >= self.at_least:
+            return True, EMPTY
+        if len(sure | maybe) >= self.at_least:
             return None, missing_all
         return False, missing_all
 
@@ -607,11 +684,34 @@ class HistoryMatch(Condition):
             parts.append("still taken")
         elif self.current is False:
             parts.append("since stopped")
+        if self.failed is True:
+            parts.append("failed or not tolerated")
+        elif self.failed is False:
+            parts.append("not failed")
+        if self.at_least > 1:
+            parts.insert(0, f"at least {self.at_least} different therapies among")
         text = "history records " + " ".join(parts)
         return f"not ({text})" if negated else text
 
 
 _HISTORY_MISSING: Final = frozenset({"/history"})
+
+
+def _failed(item: HistoryItem, ctx: Context) -> Result:
+    """Whether the history rules count this entry as a failed or not tolerated therapy."""
+    rules = ctx.failure
+    if rules is None or item.therapy in rules.exempt:
+        return False, EMPTY
+    if item.outcome in rules.intolerances:
+        return True, EMPTY
+    if item.outcome not in rules.failures:
+        return False, EMPTY
+    if item.therapy in rules.retreat and item.outcome == "partial_response":
+        return False, EMPTY
+    if item.months is None:
+        missing = frozenset({f"/history/{item.position}/months"})
+        return (True, missing) if ctx.unknown_months_adequate else (None, missing)
+    return item.months >= ctx.adequate(item.therapy), EMPTY
 
 
 class CurrentTherapy(Condition):
@@ -786,10 +886,10 @@ def _compile_leaf(raw: dict[str, Any], pointer: str, env: Environment) -> Condit
     if op_name == "present":
         if not isinstance(raw["present"], bool):
             env.error("bad-condition", "'present' takes true or false", f"{pointer}/present")
-        if "if_absent" in raw or "not_asked_when" in raw:
+        if "if_absent" in raw or "not_asked_when" in raw or "ask" in raw:
             env.error(
                 "bad-condition",
-                "'present' already says what absence means; drop if_absent/not_asked_when",
+                "'present' already says what absence means; drop if_absent/not_asked_when/ask",
                 pointer,
             )
         return Present(spec, bool(raw["present"]))
@@ -809,7 +909,18 @@ def _compile_leaf(raw: dict[str, Any], pointer: str, env: Environment) -> Condit
     not_asked = None
     if "not_asked_when" in raw:
         not_asked = compile_condition(raw["not_asked_when"], f"{pointer}/not_asked_when", env)
-    return Leaf(spec, op, operand, if_absent, not_asked)
+    ask = raw.get("ask", True)
+    if not isinstance(ask, bool):
+        env.error("bad-condition", "'ask' takes true or false", f"{pointer}/ask")
+        ask = True
+    if ask is False and if_absent is None:
+        env.error(
+            "bad-condition",
+            "'ask: false' needs 'if_absent': say what absence means when it is not asked",
+            f"{pointer}/ask",
+        )
+        ask = True
+    return Leaf(spec, op, operand, if_absent, not_asked, ask)
 
 
 def _check_operand(
@@ -853,7 +964,7 @@ def _check_operand(
     return operand
 
 
-_HISTORY_KEYS: Final = ("therapy", "outcome", "adequate", "current")
+_HISTORY_KEYS: Final = ("therapy", "outcome", "adequate", "current", "failed", "at_least")
 
 
 def _compile_history(raw: dict[str, Any], pointer: str, env: Environment) -> Condition:
@@ -893,13 +1004,17 @@ def _compile_history(raw: dict[str, Any], pointer: str, env: Environment) -> Con
                 )
         outcomes = frozenset(raw_outcomes)
     flags: dict[str, bool | None] = {}
-    for key in ("adequate", "current"):
+    for key in ("adequate", "current", "failed"):
         value = spec.get(key)
         if value is not None and not isinstance(value, bool):
             env.error("bad-condition", f"'{key}' takes true or false", f"{here}/{key}")
             value = None
         flags[key] = value
-    return HistoryMatch(therapies, names, outcomes, flags["adequate"], flags["current"])
+    at_least = spec.get("at_least", 1)
+    if isinstance(at_least, bool) or not isinstance(at_least, int) or at_least < 1:
+        env.error("bad-value", "'at_least' takes a whole number of at least 1", f"{here}/at_least")
+        at_least = 1
+    return HistoryMatch(therapies, names, outcomes, flags["adequate"], flags["current"], at_least)
 
 
 def _therapy_list(raw: Any, pointer: str, env: Environment) -> tuple[str, ...]:

@@ -12,7 +12,13 @@ arguments and result say what it reads and writes (spec/pathway.md):
    kept as undecided).
 3. ``ranking.rank``: options from the suggestions, with cautions, caps and
    scores; sorted by tier, then score, then catalogue order.
-4. ``raise_alerts``: alerts, critical first.
+4. ``take_stock``: each therapy the patient takes now, once: continue it, or
+   review it and why.
+5. ``raise_alerts``: alerts, critical first; routine notices are not shown
+   beside a critical alert (``--explain`` keeps them); when nothing is left
+   to offer, the pathway's empty answer says why.
+6. ``gather_checks``: every undecided fact, asked once, with every option it
+   could change.
 
 Every number that moves a rank comes from the pathway and is written to the
 trace. No clinical fact lives here.
@@ -24,10 +30,10 @@ from typing import NamedTuple
 
 from . import ranking
 from .conditions import EMPTY, Condition, Context, HistoryItem, Result
-from .pathway import ALERT_LEVELS, Cap, Node, Pathway, SafetyRule
+from .pathway import ALERT_LEVELS, AlertRule, Cap, Node, Pathway, SafetyRule
 from .profile import Profile
-from .ranking import Suggestion, months_words
-from .results import Alert, Exclusion, Recommendation, TraceStep
+from .ranking import Ranked, Suggestion, months_words
+from .results import Alert, Check, Exclusion, Recommendation, Taking, TraceStep
 
 
 def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recommendation:
@@ -38,7 +44,9 @@ def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recomm
     walked = walk(pathway, ctx, tracer)
     ruled = rule_out(pathway, profile, ctx, tracer)
     ranked = ranking.rank(pathway, ctx, walked.suggestions, walked.caps, ruled, current, tracer)
-    raised = raise_alerts(pathway, ctx, ruled.excluded, current, tracer)
+    taking = take_stock(pathway, profile, ctx, ruled, current, tracer)
+    raised = raise_alerts(pathway, ctx, ruled.excluded, current, ranked, tracer)
+    checks = gather_checks(pathway, ranked, raised)
     refractory: bool | None = None
     missing = walked.missing | ruled.missing | ranked.missing | raised.missing
     if "refractory" in pathway.facts:
@@ -69,6 +77,9 @@ def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recomm
         disclaimer=pathway.metadata.disclaimer,
         trace=tuple(tracer.steps),
         reached=frozenset(walked.reached | ruled.reached | ranked.reached | raised.reached),
+        checks=checks,
+        taking=taking,
+        suppressed=raised.suppressed,
     )
 
 
@@ -107,7 +118,9 @@ def context_for(pathway: Pathway, profile: Profile) -> Context:
         pathway.fact_conditions,
         rules.adequate_trial_months,
         rules.unknown_months_adequate,
+        adequate_by_therapy=pathway.adequate_by_therapy,
     )
+    ctx.failure = pathway.failure_rules
     ctx.current = _current_therapies(pathway, profile, ctx)
     return ctx
 
@@ -246,12 +259,15 @@ def _history_reason(
         after = f" after {months}" if item.months is not None else ""
         return f"history/{item.position}", messages["intolerance"].format(after=after)
     if item.outcome in rules.failure_outcomes and item.therapy not in rules.failure_exempt:
+        therapy = pathway.therapies[item.therapy]
+        if therapy.retreat_on_partial and item.outcome == "partial_response":
+            return None  # a course-based therapy that partly worked: re-treatment, not failure
         if item.months is None:
             if not rules.unknown_months_adequate:
                 return None
             missing.add(f"/history/{item.position}/months")
             months = "a trial of unrecorded length"
-        elif item.months < rules.adequate_trial_months:
+        elif item.months < pathway.adequate_months(item.therapy):
             return None
         outcome = (item.outcome or "").replace("_", " ")
         return f"history/{item.position}", messages["failure"].format(
@@ -260,33 +276,116 @@ def _history_reason(
     return None
 
 
-# ---------------------------------------------------------------------- 4. alerts
+# ---------------------------------------------------------------------- 4. what is taken now
+
+
+_TAKING_DEFAULTS = {
+    "taking_working": "{outcome}: continue and review",
+    "taking_contraindicated": "review: {reason}",
+    "taking_failed": "review: {outcome} after {months}",
+    "taking_window": "continue: {months} is inside its adequate trial ({adequate})",
+    "taking_retreat": "continue: {outcome} after {months}",
+    "taking_continue": "continue",
+}
+
+
+def take_stock(
+    pathway: Pathway,
+    profile: Profile,
+    ctx: Context,
+    ruled: RuledOut,
+    current: tuple[str, ...],
+    trace: Trace,
+) -> tuple[Taking, ...]:
+    """Each therapy the patient takes now, once: "continue", or "review because ..."."""
+    rules = pathway.history_rules
+    taking = []
+    for tid in current:
+        entries = [item for item in profile.history if item.therapy == tid]
+        entry = next((e for e in reversed(entries) if e.current), entries[-1] if entries else None)
+        outcome = entry.outcome if entry else None
+        months = entry.months if entry else None
+        words = {
+            "outcome": (outcome or "taking").replace("_", " "),
+            "months": months_words(months),
+            "adequate": pathway.therapies[tid].adequate_basis
+            or months_words(pathway.adequate_months(tid)),
+        }
+        reasons = ruled.excluded.get(tid, [])
+        contraindicated = [(rule, r) for rule, r in reasons if not rule.startswith("history/")]
+        failed = [(rule, r) for rule, r in reasons if rule.startswith("history/")]
+        therapy = pathway.therapies[tid]
+        if contraindicated:
+            advice, key, code = "review", "taking_contraindicated", contraindicated[0][0]
+            words["reason"] = contraindicated[0][1]
+        elif failed:
+            advice, key, code = "review", "taking_failed", "taking.failed"
+        elif (
+            therapy.retreat_on_partial
+            and outcome == "partial_response"
+            and months is not None
+            and months >= pathway.adequate_months(tid)
+        ):
+            advice, key, code = "continue", "taking_retreat", "taking.retreat"
+        elif (
+            outcome in rules.failure_outcomes
+            and months is not None
+            and months < pathway.adequate_months(tid)
+            and tid not in rules.failure_exempt
+        ):
+            advice, key, code = "continue", "taking_window", "taking.window"
+        elif outcome == "good_response":
+            advice, key, code = "continue", "taking_working", "taking.working"
+        else:
+            advice, key, code = "continue", "taking_continue", "taking.continue"
+        template = pathway.messages.get(key, _TAKING_DEFAULTS[key])
+        reason = template.format(**words)
+        taking.append(Taking(tid, pathway.name_of(tid), outcome, months, advice, reason, code))
+        if trace.on:
+            trace.step("taking", tid, f"{advice}: {reason}")
+    return tuple(taking)
+
+
+# ---------------------------------------------------------------------- 5. alerts
 
 
 class Raised(NamedTuple):
     alerts: tuple[Alert, ...]
+    suppressed: tuple[Alert, ...]  # not shown beside a critical alert
+    unknown: tuple[tuple[AlertRule, frozenset[str]], ...]  # undecided alerts that ask
     missing: frozenset[str]
     reached: frozenset[str]
 
 
 def raise_alerts(
-    pathway: Pathway, ctx: Context, excluded: Reasons, current: tuple[str, ...], trace: Trace
+    pathway: Pathway,
+    ctx: Context,
+    excluded: Reasons,
+    current: tuple[str, ...],
+    ranked: Ranked,
+    trace: Trace,
 ) -> Raised:
-    """Every alert whose condition holds, and a warning for a current therapy now
-    contraindicated; critical first, then pathway order."""
-    raised: list[tuple[int, int, Alert]] = []
+    """Every alert whose condition holds, a warning for a current therapy now
+    contraindicated, and the empty answer; critical first, then pathway order.
+    Under a critical alert, routine notices are held back (kept in the trace)."""
+    raised: list[tuple[int, int, Alert, bool]] = []  # level, order, alert, yields
     missing: set[str] = set()
     reached: set[str] = set()
+    unknown: list[tuple[AlertRule, frozenset[str]]] = []
     for order, rule in enumerate(pathway.alerts):
-        value, _ = evaluate(rule.when, ctx, missing)
+        value, absent = evaluate(rule.when, ctx, missing)
+        if value is None and rule.check_if_unknown:
+            unknown.append((rule, absent))
         if value is not True:
             continue
         reached.add(f"alert:{rule.code}")
         message = rule.message + _history_details(pathway, ctx, rule.code)
+        for when, text in rule.details:
+            if when.evaluate(ctx)[0] is True:
+                message += " " + text
         refs = tuple(pathway.reference_label(r) for r in rule.references)
-        raised.append(
-            (ALERT_LEVELS.index(rule.level), order, Alert(rule.level, rule.code, message, refs))
-        )
+        alert = Alert(rule.level, rule.code, message, refs)
+        raised.append((ALERT_LEVELS.index(rule.level), order, alert, rule.yields_to_critical))
         if trace.on:
             trace.step("alert", rule.code, f"{rule.level}: {rule.when.words()}")
     for tid in current:
@@ -297,17 +396,32 @@ def raise_alerts(
             message = pathway.messages["current_contraindicated"].format(
                 name=pathway.name_of(tid), reason=contraindicated[0]
             )
-            raised.append(
-                (
-                    ALERT_LEVELS.index("warning"),
-                    len(pathway.alerts),
-                    Alert("warning", "current_therapy_contraindicated", message),
-                )
-            )
+            alert = Alert("warning", "current_therapy_contraindicated", message)
+            raised.append((ALERT_LEVELS.index("warning"), len(pathway.alerts), alert, False))
             if trace.on:
                 trace.step("alert", tid, message)
+    empty = pathway.empty_answer
+    if empty is not None and not ranked.options:
+        why = (
+            "; ".join(ranked.left_out)
+            or "no branch of the pathway suggests an option for what is recorded"
+        )
+        refs = tuple(pathway.reference_label(r) for r in empty.references)
+        alert = Alert(empty.level, empty.code, empty.message.format(why=why), refs)
+        raised.append((ALERT_LEVELS.index(empty.level), len(pathway.alerts) + 1, alert, False))
+        reached.add(f"alert:{empty.code}")
+        if trace.on:
+            trace.step("alert", empty.code, f"{empty.level}: nothing is left to offer ({why})")
     raised.sort(key=lambda r: (r[0], r[1]))
-    return Raised(tuple(a for _, _, a in raised), frozenset(missing), frozenset(reached))
+    critical = [a for _, _, a, _ in raised if a.level == "critical"]
+    shown = [a for _, _, a, yields in raised if not (critical and yields)]
+    held = [a for _, _, a, yields in raised if critical and yields]
+    if trace.on:
+        for alert in held:
+            trace.step(
+                "alert", alert.code, f"not shown beside the critical alert {critical[0].code}"
+            )
+    return Raised(tuple(shown), tuple(held), tuple(unknown), frozenset(missing), frozenset(reached))
 
 
 def _history_details(pathway: Pathway, ctx: Context, code: str) -> str:
@@ -325,3 +439,63 @@ def _history_details(pathway: Pathway, ctx: Context, code: str) -> str:
         for e in (entries[i] for i in sorted(entries))
     ]
     return " (" + ", ".join(described) + ")"
+
+
+# ---------------------------------------------------------------------- 6. checks
+
+
+def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Check, ...]:
+    """Every undecided fact once, with every option it could change and why.
+
+    Ordered by how many options a fact affects, then by the pathway's order
+    of its ``checks`` (facts it does not word come after, in schema order).
+    """
+    options: dict[str, dict[str, None]] = {}
+    therapies: dict[str, dict[str, None]] = {}
+    reasons: dict[str, dict[str, None]] = {}
+    references: dict[str, dict[str, None]] = {}
+
+    def note(pointer: str) -> None:
+        for table in (options, therapies, reasons, references):
+            table.setdefault(pointer, {})
+
+    for undecided in ranked.undecided:
+        for pointer in ranking.order_missing(pathway, undecided.absent):
+            note(pointer)
+            options[pointer][undecided.option] = None
+            therapies[pointer][undecided.therapy] = None
+            reasons[pointer][undecided.rule.text] = None
+            references[pointer].update(dict.fromkeys(undecided.rule.references))
+    for rule, absent in raised.unknown:
+        for pointer in ranking.order_missing(pathway, absent):
+            note(pointer)
+            reasons[pointer][rule.check_if_unknown] = None
+            references[pointer].update(dict.fromkeys(rule.references))
+    order = pathway.field_order
+    titles = pathway.field_titles
+    catalogue = {tid: i for i, tid in enumerate(pathway.therapies)}
+
+    def key(pointer: str) -> tuple[int, int, int]:
+        spec = pathway.checks.get(pointer)
+        declared = spec.order if spec is not None else len(pathway.checks)
+        return (-len(options[pointer]), declared, order.get(pointer, len(order)))
+
+    out = []
+    for pointer in sorted(options, key=key):
+        spec = pathway.checks.get(pointer)
+        ask = spec.ask if spec is not None else f"{titles.get(pointer, pointer)}: not recorded"
+        code = spec.id if spec is not None else pointer.strip("/").replace("/", ".")
+        refs = dict.fromkeys(spec.references if spec is not None else ())
+        refs.update(references[pointer])
+        out.append(
+            Check(
+                code,
+                pointer,
+                ask,
+                tuple(sorted(therapies[pointer], key=lambda t: catalogue.get(t, 0))),
+                tuple(options[pointer]),
+                tuple(reasons[pointer]),
+                tuple(pathway.reference_label(r) for r in refs),
+            )
+        )
+    return tuple(out)

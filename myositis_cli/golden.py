@@ -121,19 +121,21 @@ def load_case(path: str, pipeline: Pipeline) -> tuple[LoadedCase | None, list[Pr
     expect = data["expect"]
     known = set(pathway.therapies)
     alerts = {a.code for a in pathway.alerts} | {"current_therapy_contraindicated"}
+    if pathway.empty_answer is not None:
+        alerts.add(pathway.empty_answer.code)
     for key in ("not_offered", "excluded", "not_excluded"):
         for i, tid in enumerate(expect.get(key, [])):
             if tid not in known:
                 problems.append(
                     Problem("semantic", f"unknown therapy '{tid}'", f"/expect/{key}/{i}")
                 )
-    for key in ("offered", "order", "withheld"):
+    for key in ("offered", "order", "withheld", "not_withheld"):
         for i, option in enumerate(expect.get(key, [])):
             if any(t not in known for t in option.split("+")):
                 problems.append(
                     Problem("semantic", f"unknown option '{option}'", f"/expect/{key}/{i}")
                 )
-    for key in ("alerts", "no_alerts"):
+    for key in ("alerts", "no_alerts", "alert_contains"):
         for i, code in enumerate(expect.get(key, [])):
             if code not in alerts:
                 problems.append(
@@ -148,7 +150,9 @@ def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -
     report = GoldenReport(pathway.source, directory)
     report.all_nodes = list(pathway.nodes())
     report.all_rules = [rule.key for rule in pathway.safety_rules()]
-    report.all_alerts = [alert.code for alert in pathway.alerts]
+    report.all_alerts = [alert.code for alert in pathway.alerts] + (
+        [pathway.empty_answer.code] if pathway.empty_answer is not None else []
+    )
     if not os.path.isdir(directory):
         from .errors import UsageError
 
@@ -244,4 +248,52 @@ def compare(expect: dict[str, Any], rec: Recommendation) -> list[str]:
             failures.append(
                 f"expected {option} to be withheld (withheld: {', '.join(withheld) or 'none'})"
             )
+    for option in expect.get("not_withheld", []):
+        if option in withheld:
+            failures.append(f"expected {option} not to be withheld, but it is")
+    asked = {c.field: c for c in rec.checks}
+    shown_checks = ", ".join(asked) or "none"
+    for pointer in expect.get("checks", []):
+        if pointer not in asked:
+            failures.append(f"expected a check of {pointer} (checks: {shown_checks})")
+    for pointer in expect.get("no_checks", []):
+        if pointer in asked:
+            failures.append(f"expected no check of {pointer}, but it is asked")
+    for pointer, therapies in expect.get("check_therapies", {}).items():
+        check = asked.get(pointer)
+        if check is None:
+            failures.append(f"expected a check of {pointer} (checks: {shown_checks})")
+        elif not set(therapies) <= set(check.therapies):
+            failures.append(
+                f"expected the check of {pointer} to name {', '.join(therapies)} "
+                f"(it names {', '.join(check.therapies) or 'none'})"
+            )
+    taking = {t.therapy: t for t in rec.taking}
+    for therapy, advice in expect.get("taking", {}).items():
+        entry = taking.get(therapy)
+        if entry is None:
+            failures.append(f"expected {therapy} among what is taken now")
+        elif entry.advice != advice:
+            failures.append(f"expected {therapy} taken now to be '{advice}', got '{entry.advice}: {entry.reason}'")
+    by_key = {o.therapy: o for o in rec.options}
+    for option, text in expect.get("reason_contains", {}).items():
+        match = by_key.get(option)
+        if match is None:
+            failures.append(f"reason: {option} not offered")
+        elif not any(text.lower() in r.lower() for r in match.reasons):
+            failures.append(f"expected a reason of {option} to mention '{text}'")
+    for option, text in expect.get("reason_excludes", {}).items():
+        match = by_key.get(option)
+        if match is not None and any(text.lower() in r.lower() for r in match.reasons):
+            failures.append(f"expected no reason of {option} to mention '{text}'")
+    for option, text in expect.get("caveat_excludes", {}).items():
+        match = by_key.get(option)
+        if match is not None and any(text.lower() in c.lower() for c in match.caveats):
+            failures.append(f"expected no caveat of {option} to mention '{text}'")
+    messages = {a.code: a.message for a in rec.alerts}
+    for code, text in expect.get("alert_contains", {}).items():
+        if code not in messages:
+            failures.append(f"expected alert {code} (alerts: {', '.join(alerts) or 'none'})")
+        elif text.lower() not in messages[code].lower():
+            failures.append(f"expected alert {code} to mention '{text}'")
     return failures

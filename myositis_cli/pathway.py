@@ -22,6 +22,7 @@ from .conditions import (
     Condition,
     Environment,
     FactRef,
+    FailureRules,
     FieldSpec,
     HistoryMatch,
     compile_condition,
@@ -40,7 +41,7 @@ OUTCOMES = ("ongoing", "good_response", "partial_response", "inadequate_response
 class Reference(NamedTuple):
     id: str
     citation: str
-    year: int
+    year: int | None
     pmid: str | None = None
     pmcid: str | None = None
     doi: str | None = None
@@ -76,6 +77,7 @@ class SafetyRule(NamedTuple):
     penalty: float
     references: tuple[str, ...]
     pointer: str
+    max_tier: str | None = None  # a caution may cap the tier while it holds
 
     @property
     def key(self) -> str:
@@ -105,6 +107,17 @@ class Therapy(NamedTuple):
     notes: str = ""
     current_when: Condition | None = None
     pointer: str = ""
+    adequate_months: float | None = None  # None: history_rules.adequate_trial_months
+    adequate_basis: str = ""
+    adequate_references: tuple[str, ...] = ()
+    retreat_on_partial: bool = False
+
+
+class Population(NamedTuple):
+    """Where a reason's evidence comes from; outside it the reason says so."""
+
+    when: Condition
+    note: str
 
 
 class OptionSpec(NamedTuple):
@@ -118,6 +131,8 @@ class OptionSpec(NamedTuple):
     max_tier: str | None
     caveats: tuple[str, ...]
     pointer: str
+    reasons_for: tuple[tuple[Condition, str], ...] = ()  # narrower populations, first wins
+    studied_in: Population | None = None
 
     @property
     def key(self) -> str:
@@ -154,6 +169,28 @@ class AlertRule(NamedTuple):
     message: str
     references: tuple[str, ...]
     pointer: str
+    details: tuple[tuple[Condition, str], ...] = ()  # appended when their condition holds
+    yields_to_critical: bool = False  # a routine notice: not shown beside a critical alert
+    check_if_unknown: str = ""  # undecided: ask for its absent fields, with this reason
+
+
+class CheckSpec(NamedTuple):
+    """How to ask for one undecided profile field."""
+
+    id: str
+    pointer: str  # /safety/tuberculosis
+    ask: str
+    references: tuple[str, ...]
+    order: int
+
+
+class EmptyAnswer(NamedTuple):
+    """The alert raised when nothing is left to offer."""
+
+    code: str
+    level: str
+    message: str  # {why}: what ruled each suggestion out
+    references: tuple[str, ...]
 
 
 class Fact(NamedTuple):
@@ -204,6 +241,8 @@ class Pathway:
     messages: dict[str, str]
     fields: Mapping[str, FieldSpec]
     aliases: dict[str, str]  # lower-case name -> therapy id
+    checks: dict[str, CheckSpec] = field(default_factory=dict)  # pointer -> how to ask
+    empty_answer: EmptyAnswer | None = None
     data: Any = None
     locator: Locator | None = None
     raw: bytes | None = None  # the file's bytes, when loaded from a file
@@ -275,6 +314,21 @@ class Pathway:
         return {f.pointer: f.order for f in self.fields.values()}
 
     @cached_property
+    def failure_rules(self) -> FailureRules:
+        rules = self.history_rules
+        return FailureRules(
+            rules.failure_outcomes,
+            rules.intolerance_outcomes,
+            rules.failure_exempt,
+            frozenset(tid for tid, t in self.therapies.items() if t.retreat_on_partial),
+        )
+
+    @cached_property
+    def adequate_by_therapy(self) -> dict[str, float]:
+        """Therapy -> months that make an adequate trial, where the catalogue sets its own."""
+        return {tid: t.adequate_months for tid, t in self.therapies.items() if t.adequate_months}
+
+    @cached_property
     def alert_history_tests(self) -> dict[str, tuple[HistoryMatch, ...]]:
         """Alert code -> the history tests in its condition (to name the matching trials)."""
         return {
@@ -284,6 +338,11 @@ class Pathway:
 
     def name_of(self, therapy_id: str) -> str:
         return self.therapies[therapy_id].name
+
+    def adequate_months(self, therapy_id: str) -> float:
+        """Months that make an adequate trial of a therapy (its own, or the default)."""
+        own = self.therapies[therapy_id].adequate_months
+        return own if own else self.history_rules.adequate_trial_months
 
 
 def _normal(name: str) -> str:
@@ -491,7 +550,7 @@ class _Builder:
             rid: Reference(
                 rid,
                 r["citation"],
-                r["year"],
+                r.get("year"),
                 r.get("pmid"),
                 r.get("pmcid"),
                 r.get("doi"),
@@ -527,9 +586,33 @@ class _Builder:
                 a["message"],
                 self.refs(a["references"], f"/alerts/{i}/references"),
                 f"/alerts/{i}",
+                tuple(
+                    (self.condition(x["when"], f"/alerts/{i}/details/{j}/when"), x["text"])
+                    for j, x in enumerate(a.get("details", []))
+                ),
+                bool(a.get("yields_to_critical", False)),
+                a.get("check_if_unknown", ""),
             )
             for i, a in enumerate(d["alerts"])
         )
+        checks = self._checks(d.get("checks", []))
+        empty = d.get("empty_answer")
+        empty_answer = (
+            EmptyAnswer(
+                empty["code"],
+                empty["level"],
+                empty["message"],
+                self.refs(empty["references"], "/empty_answer/references"),
+            )
+            if empty
+            else None
+        )
+        if empty_answer is not None and empty_answer.code in {a["code"] for a in d["alerts"]}:
+            self.error(
+                "duplicate-id",
+                f"empty_answer code '{empty_answer.code}' is also an alert code",
+                "/empty_answer/code",
+            )
         codes: dict[str, int] = {}
         for i, alert in enumerate(alerts):
             if alert.code in codes:
@@ -580,8 +663,48 @@ class _Builder:
             messages=messages,
             fields=profile_fields(),
             aliases=aliases,
+            checks=checks,
+            empty_answer=empty_answer,
             data=d,
         )
+
+    def _checks(self, raw: list[dict[str, Any]]) -> dict[str, CheckSpec]:
+        fields = profile_fields()
+        checks: dict[str, CheckSpec] = {}
+        ids: dict[str, int] = {}
+        for i, c in enumerate(raw):
+            spec = fields.get(c["field"])
+            if spec is None:
+                guess = did_you_mean(str(c["field"]), fields)
+                self.error(
+                    "unknown-field",
+                    f"unknown field '{c['field']}'"
+                    + (f" (did you mean {guess}?)" if guess else ""),
+                    f"/checks/{i}/field",
+                )
+                continue
+            if c["id"] in ids:
+                self.error(
+                    "duplicate-id",
+                    f"check id '{c['id']}' is used twice (first at /checks/{ids[c['id']]})",
+                    f"/checks/{i}/id",
+                )
+            ids.setdefault(c["id"], i)
+            if spec.pointer in checks:
+                self.error(
+                    "duplicate-id",
+                    f"field {c['field']} is asked twice in checks",
+                    f"/checks/{i}/field",
+                )
+                continue
+            checks[spec.pointer] = CheckSpec(
+                c["id"],
+                spec.pointer,
+                c["ask"],
+                self.refs(c.get("references"), f"/checks/{i}/references"),
+                i,
+            )
+        return checks
 
     def _therapy(self, tid: str, raw: dict[str, Any], order: int) -> Therapy:
         here = f"/therapies/{tid}"
@@ -607,6 +730,7 @@ class _Builder:
                         float(r.get("penalty", 0)),
                         self.refs(r["references"], f"{at}/references"),
                         at,
+                        r.get("max_tier"),
                     )
                 )
         caveats = tuple(
@@ -630,6 +754,16 @@ class _Builder:
             if "current_when" in raw
             else None
         )
+        adequate = raw.get("adequate_trial")
+        adequate_months = None
+        adequate_refs: tuple[str, ...] = ()
+        if adequate is not None:
+            adequate_months = (
+                float(adequate["months"])
+                if "months" in adequate
+                else float(adequate["weeks"]) * 12 / 52
+            )
+            adequate_refs = self.refs(adequate["references"], f"{here}/adequate_trial/references")
         return Therapy(
             id=tid,
             name=raw["name"],
@@ -647,6 +781,10 @@ class _Builder:
             notes=raw.get("notes", ""),
             current_when=current_when,
             pointer=here,
+            adequate_months=adequate_months,
+            adequate_basis=adequate["basis"] if adequate else "",
+            adequate_references=adequate_refs,
+            retreat_on_partial=bool(raw.get("retreat_on_partial", False)),
         )
 
     def _aliases(self, raw_therapies: dict[str, Any]) -> dict[str, str]:
@@ -708,6 +846,18 @@ class _Builder:
             if not known:
                 continue
             known.sort(key=lambda t: therapies[t].order)
+            reasons_for = tuple(
+                (self.condition(r["when"], f"{at}/reasons_for/{j}/when"), r["reason"])
+                for j, r in enumerate(o.get("reasons_for", []))
+            )
+            studied = o.get("studied_in")
+            studied_in = (
+                Population(
+                    self.condition(studied["when"], f"{at}/studied_in/when"), studied["note"]
+                )
+                if studied
+                else None
+            )
             options.append(
                 OptionSpec(
                     tuple(known),
@@ -718,6 +868,8 @@ class _Builder:
                     o.get("max_tier"),
                     tuple(o.get("caveats", [])),
                     at,
+                    reasons_for,
+                    studied_in,
                 )
             )
         caps = []
@@ -780,6 +932,13 @@ class _Builder:
             "member_excluded": {"name", "reason"},
             "not_recorded": {"fields", "reason"},
             "current_contraindicated": {"name", "reason"},
+            "taking_working": {"outcome", "months"},
+            "taking_contraindicated": {"reason"},
+            "taking_failed": {"outcome", "months"},
+            "taking_window": {"outcome", "months", "adequate"},
+            "taking_retreat": {"outcome", "months"},
+            "taking_continue": {"outcome", "months"},
+            "extrapolated": {"reason", "note"},
         }
         for key, text in messages.items():
             try:

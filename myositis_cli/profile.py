@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from . import resources
 from .conditions import NOT_KNOWN, HistoryItem
 from .pathway import Pathway, profile_fields
-from .problems import Problem
+from .problems import Problem, join_pointer
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,45 @@ def _not_known_fields() -> frozenset[str]:
     )
 
 
+@cache
+def _version_2_fields() -> dict[str, str]:
+    """JSON pointer -> dotted name of every field that needs profile_version 2."""
+    schema = resources.schema("profile")
+    found: dict[str, str] = {}
+
+    def walk(props: Mapping[str, Any], prefix: list[str]) -> None:
+        for name, node in props.items():
+            parts = [*prefix, name]
+            if node.get("x-since") == 2:
+                found[join_pointer(parts)] = ".".join(parts)
+            elif node.get("type") == "object":
+                walk(node.get("properties", {}), parts)
+
+    walk(schema["properties"], [])
+    return found
+
+
+def version_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """Version 2 fields in a profile that does not say ``profile_version: 2``."""
+    if data.get("profile_version") == 2:
+        return []
+    problems = []
+    for pointer, name in _version_2_fields().items():
+        parts = pointer.strip("/").split("/")
+        node: Any = data
+        for part in parts:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None:
+            problems.append(
+                Problem(
+                    "semantic",
+                    f"'{name}' is a profile version 2 field: add profile_version: 2",
+                    pointer,
+                )
+            )
+    return problems
+
+
 def therapy_problems(data: Any, pathway: Pathway) -> list[Problem]:
     """Unknown therapy names in well-formed history entries, even if the rest is invalid."""
     problems = []
@@ -79,7 +119,7 @@ def build_profile(data: Mapping[str, Any], pathway: Pathway) -> Profile:
         elif not (value == NOT_KNOWN and key in not_known):
             values[key] = value
 
-    problems: list[Problem] = []
+    problems: list[Problem] = version_problems(data)
     history: list[HistoryItem] = []
     current_outcomes = pathway.history_rules.current_outcomes
     raw_history = data.get("history")

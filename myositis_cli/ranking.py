@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import Context
-from .pathway import EVIDENCE_LEVELS, TIERS, Cap, Node, OptionSpec, Pathway
+from .pathway import EVIDENCE_LEVELS, TIERS, Cap, Node, OptionSpec, Pathway, SafetyRule
 from .results import Option, Withheld
 
 if TYPE_CHECKING:
@@ -36,11 +36,22 @@ class Suggestion(NamedTuple):
     spec: OptionSpec
 
 
+class Undecided(NamedTuple):
+    """A safety rule of an offered option that the profile cannot decide."""
+
+    option: str  # the option's key
+    therapy: str
+    rule: SafetyRule
+    absent: frozenset[str]  # the fields that would decide it
+
+
 class Ranked(NamedTuple):
     options: tuple[Option, ...]
     withheld: tuple[Withheld, ...]
+    undecided: tuple[Undecided, ...]  # what each offered option still needs to know
     missing: frozenset[str]
     reached: frozenset[str]
+    left_out: tuple[str, ...] = ()  # each suggestion not offered, and why, in words
 
 
 class _Draft:
@@ -60,6 +71,7 @@ class _Draft:
         "references",
         "score",
         "therapies",
+        "undecided",
         "weight",
     )
 
@@ -84,6 +96,7 @@ class _Draft:
         self.max_tier = 0  # index into TIERS
         self.missing: set[str] = set()
         self.score = 0.0
+        self.undecided: list[tuple[str, SafetyRule, frozenset[str]]] = []
 
 
 def rank(
@@ -106,17 +119,18 @@ def rank(
     taking = set(current)
     missing: set[str] = set()
     reached: set[str] = set()
+    left_out: dict[str, str] = {}
     for key, group in grouped.items():
         members = group[0].spec.therapies
         to_start = tuple(t for t in members if t not in taking)
         continued = tuple(t for t in members if t in taking)
-        if not to_start:
+        if not to_start:  # all taken now: said once, under what the patient takes
             reason = p.messages["already_current"].format(
                 names=join_words(p.name_of(t) for t in continued)
             )
-            withheld[key] = Withheld(key, members, reason)
+            left_out[key] = f"{_names(p, members)}: {reason}"
             if trace.on:
-                trace.step("option", key, f"withheld: {reason}")
+                trace.step("option", key, f"not offered: {reason}")
             continue
         blocked = [t for t in to_start if t in excluded]
         if blocked:
@@ -126,10 +140,13 @@ def rank(
                     name=p.name_of(tid), reason=excluded[tid][0][1]
                 )
                 withheld[key] = Withheld(key, members, reason)
+                left_out[key] = f"{_names(p, members)}: {reason}"
                 if trace.on:
                     trace.step("option", key, f"withheld: {reason}")
-            elif trace.on:
-                trace.step("option", key, "not offered: excluded")
+            else:
+                left_out[key] = f"{_names(p, members)}: {excluded[blocked[0]][0][1]}"
+                if trace.on:
+                    trace.step("option", key, "not offered: excluded")
             continue
         draft = _draft(p, ctx, group, to_start, continued, caps, ruled, missing, reached, trace)
         existing = drafts.get(draft.key)
@@ -140,6 +157,9 @@ def rank(
         else:
             _merge_text(existing, draft)
     ordered = sorted(drafts.values(), key=lambda d: (d.max_tier, -d.score, d.order))
+    undecided = tuple(
+        Undecided(d.key, tid, rule, absent) for d in ordered for tid, rule, absent in d.undecided
+    )
     options = []
     labels, shorts = p.labels, p.short_labels
     for position, d in enumerate(ordered, start=1):
@@ -164,7 +184,18 @@ def rank(
         if trace.on:
             trace.step("rank", d.key, f"#{position} {TIERS[d.max_tier]} score {d.score:g}")
     ordered_withheld = tuple(withheld[k] for k in grouped if k in withheld)
-    return Ranked(tuple(options), ordered_withheld, frozenset(missing), frozenset(reached))
+    return Ranked(
+        tuple(options),
+        ordered_withheld,
+        undecided,
+        frozenset(missing),
+        frozenset(reached),
+        tuple(left_out.values()),
+    )
+
+
+def _names(p: Pathway, members: tuple[str, ...]) -> str:
+    return " + ".join(p.name_of(t) for t in members)
 
 
 def _draft(
@@ -190,7 +221,7 @@ def _draft(
     d.evidence, d.evidence_refs = min(candidates, key=lambda c: EVIDENCE_LEVELS.index(c[0]))
     for s in group:
         d.weight += s.spec.weight
-        d.reasons.append(s.spec.reason)
+        d.reasons.append(reason_for(p, ctx, s.spec))
         d.caveats.extend(s.spec.caveats)
         d.references.extend(s.spec.references)
         if s.spec.max_tier:
@@ -211,7 +242,8 @@ def _draft(
         if tid in p.always_discouraged:
             d.max_tier = max(d.max_tier, TIERS.index("discouraged"))
         for rule, absent in ruled.undecided.get(tid, ()):
-            d.caveats.append(label + _not_recorded(p, absent, rule.text))
+            # asked once, in the record's checks, not repeated under each option
+            d.undecided.append((tid, rule, absent))
             d.missing.update(absent)
         for rule in therapy.cautions:
             value, absent = rule.when.evaluate(ctx)
@@ -222,10 +254,17 @@ def _draft(
                 d.penalty += rule.penalty
                 d.caveats.append(label + rule.text)
                 d.references.extend(rule.references)
+                if rule.max_tier:
+                    d.max_tier = max(d.max_tier, TIERS.index(rule.max_tier))
                 if trace.on:
-                    trace.step("safety", key, f"caution {rule.key}: -{rule.penalty:g}, {rule.text}")
+                    capped = f"; at most {rule.max_tier}" if rule.max_tier else ""
+                    trace.step(
+                        "safety",
+                        key,
+                        f"caution {rule.key}: -{rule.penalty:g}{capped}, {rule.text}",
+                    )
             elif value is None:
-                d.caveats.append(label + _not_recorded(p, absent, rule.text))
+                d.undecided.append((tid, rule, absent))
                 d.missing.update(absent)
                 if trace.on:
                     trace.step(
@@ -251,6 +290,20 @@ def _draft(
     return d
 
 
+def reason_for(p: Pathway, ctx: Context, spec: OptionSpec) -> str:
+    """The option's reason for this patient: the narrower population's if one holds,
+    marked as extrapolated when the patient is outside the population studied."""
+    reason = spec.reason
+    for when, narrower in spec.reasons_for:
+        if when.evaluate(ctx)[0] is True:
+            reason = narrower
+            break
+    if spec.studied_in is not None and spec.studied_in.when.evaluate(ctx)[0] is not True:
+        template = p.messages.get("extrapolated", "{reason} ({note})")
+        reason = template.format(reason=reason, note=spec.studied_in.note)
+    return reason
+
+
 def therapy_evidence(p: Pathway, ctx: Context, tid: str) -> tuple[str, tuple[str, ...]]:
     """A therapy's evidence level and references for this patient (first context that holds)."""
     therapy = p.therapies[tid]
@@ -259,12 +312,6 @@ def therapy_evidence(p: Pathway, ctx: Context, tid: str) -> tuple[str, tuple[str
         if value is True:
             return context.evidence, context.references
     return therapy.evidence, therapy.references
-
-
-def _not_recorded(p: Pathway, absent: Iterable[str], reason: str) -> str:
-    titles = p.field_titles
-    names = [titles.get(pointer, pointer) for pointer in order_missing(p, absent)]
-    return p.messages["not_recorded"].format(fields=join_words(names), reason=reason)
 
 
 def order_missing(p: Pathway, pointers: Iterable[str]) -> list[str]:

@@ -58,6 +58,30 @@ class Withheld(NamedTuple):
     reason: str
 
 
+class Check(NamedTuple):
+    """An undecided fact, asked once: what to check and every option it could change."""
+
+    code: str  # the pathway's check id (or the field's dotted path)
+    field: str  # JSON pointer of the profile field
+    ask: str
+    therapies: tuple[str, ...]  # therapies of the offered options it affects
+    options: tuple[str, ...]  # the options it affects (keys)
+    reasons: tuple[str, ...]  # the rules it decides, in the pathway's words
+    references: tuple[str, ...] = ()
+
+
+class Taking(NamedTuple):
+    """A therapy the patient takes now, once: continue it, or review it and why."""
+
+    therapy: str
+    name: str
+    outcome: str | None
+    months: float | None
+    advice: str  # continue | review
+    reason: str
+    code: str  # taking.working, taking.failed, ... or the contraindication's rule key
+
+
 class TraceStep(NamedTuple):
     """One step of the walk, for --explain."""
 
@@ -81,6 +105,9 @@ class Recommendation(NamedTuple):
     disclaimer: str
     trace: tuple[TraceStep, ...] = ()
     reached: frozenset[str] = frozenset()  # node:ID, rule:THERAPY.ID, alert:CODE - for coverage
+    checks: tuple[Check, ...] = ()
+    taking: tuple[Taking, ...] = ()
+    suppressed: tuple[Alert, ...] = ()  # routine notices not shown beside a critical alert
 
 
 class CaseResult(NamedTuple):
@@ -165,6 +192,29 @@ def record(result: CaseResult, *, explain: bool = False, top: int | None = None)
     out["withheld"] = [
         {"therapy": w.therapy, "therapies": list(w.therapies), "reason": w.reason}
         for w in rec.withheld
+    ]
+    out["checks"] = [
+        {
+            "code": c.code,
+            "field": c.field,
+            "ask": c.ask,
+            "therapies": list(c.therapies),
+            "options": list(c.options),
+            "reasons": list(c.reasons),
+        }
+        for c in rec.checks
+    ]
+    out["taking"] = [
+        {
+            "therapy": t.therapy,
+            "name": t.name,
+            "outcome": t.outcome,
+            "months": t.months,
+            "advice": t.advice,
+            "reason": t.reason,
+            "code": t.code,
+        }
+        for t in rec.taking
     ]
     out["missing"] = list(rec.missing)
     out["current"] = list(rec.current)

@@ -37,6 +37,7 @@ _ANNOTATIONS = frozenset(
         "$defs",
         "definitions",
         "x-order",
+        "x-since",
     }
 )
 
