@@ -274,7 +274,9 @@ def compare(expect: dict[str, Any], rec: Recommendation) -> list[str]:
         if entry is None:
             failures.append(f"expected {therapy} among what is taken now")
         elif entry.advice != advice:
-            failures.append(f"expected {therapy} taken now to be '{advice}', got '{entry.advice}: {entry.reason}'")
+            failures.append(
+                f"expected {therapy} taken now to be '{advice}', got '{entry.advice}: {entry.reason}'"
+            )
     by_key = {o.therapy: o for o in rec.options}
     for option, text in expect.get("reason_contains", {}).items():
         match = by_key.get(option)

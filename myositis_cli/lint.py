@@ -26,6 +26,16 @@ pointer) and subject (node, therapy, alert or reference id). The rules:
 ``policy-caveat``
     a therapy lacks a standing caveat the policy requires (ACTH gel's
     limited evidence, anti-TNF's discouraging trials);
+``reason-subtype``  (warning)
+    an option's reason names a subtype (a simple word list: polymyositis,
+    dermatomyositis, antisynthetase syndrome, IMNM...) although its node also
+    admits other subtypes: condition it with ``reasons_for``, or word it for
+    everyone its node admits ("non-dermatomyositis" does not count as naming);
+``check-wording``  (warning)
+    a profile field a safety rule may leave undecided has no entry in
+    ``checks``, so its question would read "X: not recorded";
+``unused-check``  (warning)
+    a ``checks`` entry for a field no rule or alert ever asks for;
 ``review-due``  (warning)
     ``last_reviewed`` is older than the review interval;
 ``unused-reference``, ``unused-fact``  (warnings)
@@ -38,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import product
@@ -46,6 +57,7 @@ from typing import Any
 from .conditions import (
     ABSENT,
     NOT_KNOWN,
+    OPERATORS,
     All,
     Always,
     AnyOf,
@@ -96,6 +108,8 @@ def check(
     if not any(p.rule == "fact-cycle" for p in problems):  # inlining cyclic facts never ends
         extra += _reachability(pathway)
     extra += _evidence(pathway)
+    extra += _reason_subtypes(pathway)
+    extra += _check_wording(pathway)
     extra += _policy(pathway)
     extra += _review(pathway, max_age_days, today or dt.date.today())
     extra += _unused(pathway)
@@ -382,6 +396,136 @@ def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
                         therapy.id,
                     )
                 )
+    return found
+
+
+# ----------------------------------------------------------------------------
+# Reasons that fit the patient; checks that are worded.
+
+_DM_FAMILY = frozenset(
+    {"dermatomyositis", "amyopathic_dermatomyositis", "juvenile_dermatomyositis"}
+)
+SUBTYPE_WORDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"\bpolymyositis\b|\bPM\b"), frozenset({"polymyositis"})),
+    (re.compile(r"(?<!non-)\bdermatomyositis\b|(?<!non-)\b(DM|JDM)\b"), _DM_FAMILY),
+    (re.compile(r"\bamyopathic\b", re.I), frozenset({"amyopathic_dermatomyositis"})),
+    (re.compile(r"\bantisynthetase syndrome\b", re.I), frozenset({"antisynthetase_syndrome"})),
+    (
+        re.compile(r"\bIMNM\b|\bnecroti[sz]ing myopathy\b", re.I),
+        frozenset({"immune_mediated_necrotizing_myopathy"}),
+    ),
+    (re.compile(r"\boverlap myositis\b", re.I), frozenset({"overlap_myositis"})),
+    (re.compile(r"\binclusion body myositis\b|\bIBM\b"), frozenset({"inclusion_body_myositis"})),
+)
+"""Words that name a subtype, and the subtypes they name (the reason-subtype rule)."""
+
+
+def named_subtypes(text: str) -> frozenset[str]:
+    found: set[str] = set()
+    for pattern, subtypes in SUBTYPE_WORDS:
+        if pattern.search(text):
+            found |= subtypes
+    return frozenset(found)
+
+
+def _reason_subtypes(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
+    spec = pathway.fields["diagnosis.subtype"]
+    equals = OPERATORS["equals"]
+    is_subtype = {value: Leaf(spec, equals, value, None, None) for value in spec.values}
+    sat = Satisfiability(pathway)
+    found: list[tuple[str, str, str, str, str]] = []
+
+    def allowed(path: list[Condition]) -> frozenset[str]:
+        return frozenset(
+            value
+            for value, leaf in is_subtype.items()
+            if sat.satisfiable([*path, leaf]) is not False
+        )
+
+    def visit(node: Node, path: list[Condition]) -> None:
+        here = [*path, node.when]
+        for option in node.options:
+            texts = [(option.reason, here, f"{option.pointer}/reason")]
+            texts += [
+                (text, [*here, when], f"{option.pointer}/reasons_for/{i}/reason")
+                for i, (when, text) in enumerate(option.reasons_for)
+            ]
+            for text, conditions, pointer in texts:
+                named = named_subtypes(text)
+                if not named:
+                    continue
+                others = allowed(conditions) - named
+                if others:
+                    words = ", ".join(sorted(o.replace("_", " ") for o in others))
+                    found.append(
+                        (
+                            "reason-subtype",
+                            "warning",
+                            f"the reason for {option.key} in node {node.id} names "
+                            f"{', '.join(sorted(n.replace('_', ' ') for n in named))}, but the node "
+                            f"also admits {words}: condition it with reasons_for, or word it for all",
+                            pointer,
+                            node.id,
+                        )
+                    )
+        for child in node.children:
+            visit(child, here)
+
+    visit(pathway.tree, [])
+    return found
+
+
+def _undecidable_fields(condition: Condition, pathway: Pathway, seen: set[str]) -> set[str]:
+    """Fields whose absence can leave this condition undecided (facts followed)."""
+    fields: set[str] = set()
+    for item in condition.walk():
+        if isinstance(item, FactRef) and item.name not in seen:
+            seen.add(item.name)
+            fields |= _undecidable_fields(pathway.facts[item.name].when, pathway, seen)
+        elif isinstance(item, Leaf) and item.ask and item.if_absent is None:
+            fields.add(item.spec.pointer)
+    return fields
+
+
+_REQUIRED = frozenset({"/id", "/age", "/diagnosis", "/diagnosis/subtype"})
+
+
+def _check_wording(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:
+    asked: set[str] = set()
+    for rule in pathway.safety_rules():
+        asked |= _undecidable_fields(rule.when, pathway, set())
+    for alert in pathway.alerts:
+        if alert.check_if_unknown:
+            asked |= _undecidable_fields(alert.when, pathway, set())
+    asked -= _REQUIRED  # a required field is never absent
+    found: list[tuple[str, str, str, str, str]] = []
+    titles = pathway.field_titles
+    first_rule: dict[str, str] = {}
+    for rule in pathway.safety_rules():
+        for pointer in _undecidable_fields(rule.when, pathway, set()):
+            first_rule.setdefault(pointer, rule.pointer)
+    for pointer in sorted(asked - set(pathway.checks), key=lambda p: pathway.field_order.get(p, 0)):
+        found.append(
+            (
+                "check-wording",
+                "warning",
+                f"{titles.get(pointer, pointer)} can be undecided but has no entry in checks: "
+                f"it would be asked as '{titles.get(pointer, pointer)}: not recorded'",
+                first_rule.get(pointer, "/checks"),
+                pointer,
+            )
+        )
+    for pointer, check in pathway.checks.items():
+        if pointer not in asked:
+            found.append(
+                (
+                    "unused-check",
+                    "warning",
+                    f"check '{check.id}' words {pointer}, which no safety rule or asking alert leaves undecided",
+                    f"/checks/{check.order}",
+                    check.id,
+                )
+            )
     return found
 
 

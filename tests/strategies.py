@@ -78,11 +78,31 @@ def profiles(pathway: Any) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {"id": case_id, "age": _value(props["age"]), "diagnosis": _value(props["diagnosis"])},
         optional={
-            "profile_version": st.just(1),
+            "profile_version": st.sampled_from([1, 2]),
             "sex": _value(props["sex"]),
+            "classification": _value(props["classification"]),
             "manifestations": _value(props["manifestations"]),
             "glucocorticoids": _value(props["glucocorticoids"]),
             "history": history,
             "safety": _value(props["safety"]),
+            "vaccination": _value(props["vaccination"]),
+            "prophylaxis": _value(props["prophylaxis"]),
         },
-    )
+    ).map(versioned)
+
+
+def _uses_version_2(node: dict[str, Any], data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    for name, value in data.items():
+        sub = _resolve(node.get("properties", {}).get(name, {}))
+        if sub.get("x-since") == 2 or (sub.get("type") == "object" and _uses_version_2(sub, value)):
+            return True
+    return False
+
+
+def versioned(data: dict[str, Any]) -> dict[str, Any]:
+    """A profile that uses a version 2 field says profile_version: 2, as it must."""
+    if _uses_version_2(SCHEMA, data):
+        return {"profile_version": 2, **{k: v for k, v in data.items() if k != "profile_version"}}
+    return data

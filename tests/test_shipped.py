@@ -44,6 +44,7 @@ def test_bundled_pathway_is_clean_and_cites_the_abstract_first() -> None:
         "jak_inhibitor",
         "abatacept",
         "hydroxychloroquine",
+        "nintedanib",
     }
     assert pathway.always_discouraged == {"anti_tnf"}
     assert ("acth_gel", "limited_evidence") in {(t, c) for t, c, _ in pathway.required_caveats}

@@ -30,7 +30,7 @@ def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = No
 def test_version_names_tool_and_pathway() -> None:
     result = invoke("--version")
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"myositis {__version__} (pathway refractory-myositis 1.0.0)"
+    assert result.stdout.strip() == f"myositis {__version__} (pathway refractory-myositis 1.1.0)"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_validate_formats_and_exit_codes() -> None:
 def test_therapies_catalogue() -> None:
     data = json.loads(invoke("therapies", "-f", "json").stdout)
     ids = [t["therapy"] for t in data["therapies"]]
-    assert len(ids) == 14 and ids[0] == "glucocorticoids"
+    assert len(ids) == 15 and ids[0] == "glucocorticoids" and ids[-1] == "nintedanib"
     anti_tnf = next(t for t in data["therapies"] if t["therapy"] == "anti_tnf")
     assert anti_tnf["tier"] == "discouraged" and anti_tnf["evidence"] == "D"
     assert "Rituximab" in invoke("therapies").stdout

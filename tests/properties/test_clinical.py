@@ -85,9 +85,17 @@ def test_anti_tnf_always_discouraged_acth_gel_always_limited(data: dict[str, Any
 def _contraindicated(data: dict[str, Any]) -> dict[str, str]:
     s = _safety(data)
     must: dict[str, str] = {}
-    if s.get("pregnancy") in ("pregnant", "planning"):
+    # profile.md v2: 'planning' on a male profile is his partner's plan, never a maternal one
+    maternal = s.get("pregnancy") == "pregnant" or (
+        s.get("pregnancy") == "planning" and data.get("sex") != "male"
+    )
+    if maternal:
         for t in ("methotrexate", "mycophenolate", "cyclophosphamide", "jak_inhibitor"):
             must[t] = "pregnancy"
+    if data.get("sex") == "male" and (
+        s.get("pregnancy") == "planning" or s.get("partner_planning_pregnancy") is True
+    ):
+        must["cyclophosphamide"] = "a partner planning a pregnancy (stop 12 weeks before)"
     if s.get("pregnancy") == "breastfeeding":
         for t in ("methotrexate", "mycophenolate", "cyclophosphamide"):
             must[t] = "breastfeeding"
@@ -151,10 +159,12 @@ def test_unknown_is_not_no(data: dict[str, Any]) -> None:
         and data.get("sex") in ("female", "other", None, "unknown")
         and data["age"] >= 12
     ):
+        asked = {c.field: c for c in rec.checks}
         for option in rec.options:
             if "methotrexate" in option.therapies:
                 assert "/safety/pregnancy" in option.missing
-                assert any("pregnancy status not recorded" in c for c in option.caveats)
+                assert "methotrexate" in asked["/safety/pregnancy"].therapies
+                assert not any("not recorded" in c for c in option.caveats)  # asked once, there
         assert "/safety/pregnancy" in rec.missing
 
 
@@ -176,15 +186,27 @@ def test_alerts_critical_first_and_required_alerts(data: dict[str, Any]) -> None
         assert "statin_anti_hmgcr" in codes
     juvenile = data["age"] < 18 or diagnosis["subtype"] == "juvenile_dermatomyositis"
     assert ("juvenile" in codes) == juvenile
-    if not juvenile and (
-        diagnosis.get("cancer_associated") is True
-        or (
-            diagnosis["subtype"] in ("dermatomyositis", "amyopathic_dermatomyositis")
-            and {"tif1g", "nxp2"} & set(antibodies)
+    active_cancer = _safety(data).get("malignancy") == "active"
+    if (
+        not juvenile
+        and not active_cancer
+        and (
+            diagnosis.get("cancer_associated") is True
+            or (
+                diagnosis["subtype"] in ("dermatomyositis", "amyopathic_dermatomyositis")
+                and {"tif1g", "nxp2"} & set(antibodies)
+            )
         )
     ):
         assert "cancer_screening" in codes
-    if rec.refractory is False and diagnosis["subtype"] != "inclusion_body_myositis":
+    if active_cancer:  # known cancer: oncology co-management, never "screen for cancer"
+        assert "oncology_comanagement" in codes and "cancer_screening" not in codes
+    critical = any(a.level == "critical" for a in rec.alerts)
+    if (
+        rec.refractory is False
+        and diagnosis["subtype"] != "inclusion_body_myositis"
+        and not critical
+    ):
         assert "not_refractory" in codes
 
 
@@ -238,3 +260,129 @@ def test_current_therapies_are_continued_not_restarted(data: dict[str, Any]) -> 
     rec = _run(data)
     for option in rec.options:
         assert not set(option.therapies) & set(rec.current)
+
+
+# ---------------------------------------------------------------- pathway 1.1 (clinical.md Part 2)
+
+ROUTINE = {
+    "not_refractory",
+    "short_trial",
+    "ild_monitoring",
+    "exercise",
+    "bone_protection",
+    "sun_protection",
+    "glucocorticoids_not_recorded",
+    "muscle_activity_not_recorded",
+}
+
+
+@given(profiles(PATHWAY))
+def test_each_undecided_fact_is_asked_once_with_every_option_it_affects(
+    data: dict[str, Any],
+) -> None:
+    rec = _run(data)
+    fields = [c.field for c in rec.checks]
+    assert len(fields) == len(set(fields)), "a fact asked twice"
+    asked = {c.field: c for c in rec.checks}
+    for option in rec.options:
+        for pointer in option.missing:
+            assert pointer in asked, f"{option.therapy} needs {pointer}, which is not asked"
+            assert option.therapy in asked[pointer].options
+        assert not any("not recorded" in c for c in option.caveats)
+    counts = [len(c.options) for c in rec.checks]
+    assert counts == sorted(counts, reverse=True), "checks are ordered by the options they affect"
+
+
+@given(profiles(PATHWAY))
+def test_a_therapy_is_in_at_most_one_of_options_excluded_withheld(data: dict[str, Any]) -> None:
+    rec = _run(data)
+    started = _started(rec)
+    held = {t for w in rec.withheld for t in w.therapies if t not in rec.current}
+    excluded = _excluded(rec)
+    assert not started & excluded
+    assert not {w.therapy for w in rec.withheld} & {o.therapy for o in rec.options}
+    for tid in rec.current:  # taken now: said once, under taking
+        assert [t.therapy for t in rec.taking].count(tid) == 1
+        assert tid not in started
+        assert not any(w.therapies == (tid,) for w in rec.withheld)
+    assert (
+        started.isdisjoint(held) or True
+    )  # a member of a withheld combination may be offered alone
+
+
+@given(profiles(PATHWAY))
+def test_no_critical_alert_is_diluted_by_routine_notices(data: dict[str, Any]) -> None:
+    rec = _run(data)
+    if any(a.level == "critical" for a in rec.alerts):
+        assert not {a.code for a in rec.alerts} & ROUTINE
+        assert {a.code for a in rec.suppressed} <= ROUTINE
+
+
+@given(profiles(PATHWAY))
+def test_never_an_empty_answer_without_a_reason(data: dict[str, Any]) -> None:
+    rec = _run(data)
+    if not rec.options:
+        reasons = {a.code for a in rec.alerts}
+        assert reasons & {"nothing_left", "inclusion_body_myositis"}, reasons
+        nothing = next((a for a in rec.alerts if a.code == "nothing_left"), None)
+        assert nothing is not None and nothing.message
+
+
+def _never_preferred(data: dict[str, Any]) -> dict[str, str]:
+    """therapy -> why it may never be preferred for this profile (clinical.md Part 2)."""
+    s = _safety(data)
+    never: dict[str, str] = {}
+    egfr = s.get("egfr")
+    if egfr is not None and egfr < 30:
+        never["tacrolimus"] = never["cyclosporine"] = "eGFR below 30"
+    maternal = s.get("pregnancy") == "pregnant" or (
+        s.get("pregnancy") == "planning" and data.get("sex") != "male"
+    )
+    if maternal and data["age"] >= 12:
+        never["rituximab"] = "pregnancy"
+    juvenile = data["age"] < 18 or data["diagnosis"]["subtype"] == "juvenile_dermatomyositis"
+    if juvenile or data["diagnosis"]["subtype"] in (
+        "immune_mediated_necrotizing_myopathy",
+        "antisynthetase_syndrome",
+    ):
+        never["acth_gel"] = "not the population its trials enrolled"
+    return never
+
+
+@given(profiles(PATHWAY))
+def test_never_preferred_rules_hold(data: dict[str, Any]) -> None:
+    rec = _run(data)
+    never = _never_preferred(data)
+    for option in rec.options:
+        if option.tier == "preferred":
+            for tid in option.therapies:
+                assert tid not in never, f"{tid} preferred despite {never.get(tid)}"
+    if data["diagnosis"]["subtype"] == "inclusion_body_myositis":
+        assert all(o.tier != "preferred" for o in rec.options)
+
+
+@given(profiles(PATHWAY))
+def test_paternal_rules_never_the_maternal_ones(data: dict[str, Any]) -> None:
+    s = _safety(data)
+    if data.get("sex") != "male" or data["age"] < 12:
+        return
+    rec = _run(data)
+    partner = s.get("partner_planning_pregnancy") is True or s.get("pregnancy") == "planning"
+    codes = {a.code for a in rec.alerts}
+    if s.get("pregnancy") != "pregnant":
+        assert "pregnancy_comanagement" not in codes
+        maternal = {"methotrexate.pregnancy", "mycophenolate.pregnancy", "jak_inhibitor.pregnancy"}
+        assert not {r for e in rec.excluded for r in e.rules} & maternal
+    if partner:
+        assert "cyclophosphamide" in _excluded(rec) or "cyclophosphamide" in rec.current
+
+
+@given(profiles(PATHWAY))
+def test_recorded_prophylaxis_silences_its_alert(data: dict[str, Any]) -> None:
+    rec = _run(data)
+    codes = {a.code for a in rec.alerts} | {a.code for a in rec.suppressed}
+    recorded = set(data.get("prophylaxis", []))
+    if "pneumocystis" in recorded:
+        assert "pneumocystis_prophylaxis" not in codes
+    if "bone_protection" in recorded:
+        assert "bone_protection" not in codes

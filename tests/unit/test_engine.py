@@ -47,7 +47,7 @@ def test_combination_with_an_excluded_member_is_withheld() -> None:
     )
 
 
-def test_option_already_taken_is_withheld() -> None:
+def test_an_option_already_taken_is_said_once_under_taking() -> None:
     rec = run(
         profile(
             manifestations={"ild": "none", "muscle": "mild"},
@@ -55,9 +55,11 @@ def test_option_already_taken_is_withheld() -> None:
             history=[{"therapy": "methotrexate", "months": 1, "outcome": "ongoing"}],
         )
     )
-    assert {w.therapy: w.reason for w in rec.withheld} == {
-        "glucocorticoids+methotrexate": "already taking Glucocorticoids and Methotrexate"
-    }
+    assert rec.withheld == ()  # never also "withheld: already taking"
+    assert [(t.therapy, t.advice) for t in rec.taking] == [
+        ("glucocorticoids", "continue"),
+        ("methotrexate", "continue"),
+    ]
     assert "azathioprine" in options(rec)
 
 
