@@ -48,6 +48,12 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    html = "html"
+
+
+class WhyFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 class ReportFormat(str, Enum):
@@ -385,6 +391,17 @@ def suggest(
     top: Annotated[
         int | None, typer.Option("--top", min=1, help="Show only the N best options.", metavar="N")
     ] = None,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail",
+            "-v",
+            help="Everything: every reason, caveat, reference and notice (table, markdown).",
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Never page the table, even on a terminal.")
+    ] = False,
     output: OutputOption = None,
     jobs: JobsOption = 1,
     input_format: InputFormatOption = InputFormat.auto,
@@ -431,9 +448,20 @@ def suggest(
                 blocks = job.blocks(encoder, separator(as_list=as_list), counts)
                 write_blocks(_progress_blocks(blocks, quiet, output), report.sink, as_list=as_list)
                 ok, failed = counts
+            elif format is OutputFormat.table and output is None and _pager_wanted(no_pager):
+                ok, failed = _paged_table(job.results(), explain=explain, top=top, detail=detail)
             else:
                 results = _progress(job.results(), quiet=quiet, output=output)
-                ok, failed = _tally(_render(results, format, report.sink, explain=explain, top=top))
+                rendered = _render(
+                    results,
+                    format,
+                    report.sink,
+                    explain=explain,
+                    top=top,
+                    detail=detail,
+                    pathway=job.pipeline.pathway,
+                )
+                ok, failed = _tally(rendered)
             report.commit()
         _summary(ok, failed, quiet=quiet)
         return exit_code(failed)
@@ -448,6 +476,8 @@ def _render(
     *,
     explain: bool,
     top: int | None,
+    detail: bool = False,
+    pathway: Pathway | None = None,
 ) -> Iterator[CaseResult]:
     if format is OutputFormat.json:
         from .render.json import write_json
@@ -460,10 +490,92 @@ def _render(
     if format is OutputFormat.markdown:
         from .render.markdown import write_markdown
 
-        return write_markdown(results, sink, explain=explain, top=top)
+        return write_markdown(results, sink, explain=explain, top=top, detail=detail)
+    if format is OutputFormat.html:
+        from .render.html import write_html
+
+        assert pathway is not None
+        return write_html(results, sink, pathway, explain=explain, top=top, detail=detail)
     from .render.table import write_table
 
-    return write_table(results, _console(sink), explain=explain, top=top)
+    return write_table(results, _console(sink), explain=explain, top=top, detail=detail)
+
+
+def _pager_wanted(no_pager: bool) -> bool:
+    """A pager only for a person at a terminal: never when piped, under CI, or asked not to."""
+    if no_pager or os.environ.get("CI"):
+        return False
+    stdout = sys.stdout
+    return stdout is not None and stdout.isatty()
+
+
+def _paged_table(
+    results: Iterator[CaseResult], *, explain: bool, top: int | None, detail: bool
+) -> tuple[int, int]:
+    """The table rendered for the terminal, through a pager when it is taller than the screen.
+
+    The pager is ``$MYOSITIS_PAGER``, then ``$PAGER``, then ``less -FRX``, as git
+    chooses one; an empty value or ``cat`` means none.
+    """
+    import io
+    import shlex
+    import shutil
+    import subprocess
+
+    from rich.console import Console
+
+    from .render.table import write_table
+
+    screen = Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=screen.is_terminal,
+        color_system=screen.color_system,  # type: ignore[arg-type]
+        width=_width(sys.stdout) or screen.width,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    ok, failed = _tally(
+        _report_lines(write_table(results, console, explain=explain, top=top, detail=detail))
+    )
+    text = buffer.getvalue()
+    height = shutil.get_terminal_size().lines
+    pager = os.environ.get("MYOSITIS_PAGER", os.environ.get("PAGER", "less -FRX"))
+    if text.count("\n") <= height or pager.strip() in ("", "cat"):
+        _stdout_text(text)
+        return ok, failed
+    try:
+        process = subprocess.Popen(shlex.split(pager), stdin=subprocess.PIPE)
+    except (OSError, ValueError):
+        _stdout_text(text)
+        return ok, failed
+    assert process.stdin is not None
+    try:
+        process.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
+        process.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager early
+        pass
+    process.wait()
+    return ok, failed
+
+
+def _report_lines(results: Iterable[CaseResult]) -> Iterator[CaseResult]:
+    for result in results:
+        _print_problems(result)
+        yield result
+
+
+def _stdout_text(text: str) -> None:
+    from .errors import OutputError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
 
 
 def _tally(results: Iterable[CaseResult]) -> tuple[int, int]:
@@ -602,6 +714,103 @@ def validate(
     _guard(run)
 
 
+@app.command()
+def why(
+    profile: Annotated[
+        str, typer.Argument(help="The profile file (or - for stdin).", metavar="PROFILE")
+    ],
+    therapy: Annotated[
+        str,
+        typer.Argument(help="A therapy id or any of its names (MMF, IVIG...).", metavar="THERAPY"),
+    ],
+    format: Annotated[
+        WhyFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = WhyFormat.text,
+    pathway: PathwayOption = None,
+    input_format: InputFormatOption = InputFormat.auto,
+) -> None:
+    """Why one therapy is offered at its rank, or why not: the rule, the missing fact, the node.
+
+    Exit 0 when answered, 1 when the profile is invalid, 2 for a therapy the
+    catalogue does not know (with the closest name) or another usage error.
+    """
+
+    def run() -> int:
+        import json
+
+        from . import batch
+        from .profile import build_profile
+        from .why import explain
+
+        pw = _load(pathway)
+        if pw.resolve_therapy(therapy) is None:
+            guess = pw.closest_therapy(therapy)
+            raise UsageError(
+                f"'{therapy}' is not in the therapy catalogue"
+                + (f" (did you mean {guess}?)" if guess else "")
+            )
+        from .pipeline import Pipeline
+
+        pipeline = Pipeline(pw, engine=False)
+        source = next(batch.expand([profile], input_format.value))
+        answers: list[dict[str, Any]] = []
+        failed = 0
+        for result, data in _documents_once(pipeline, source):
+            if not result.ok:
+                _print_problems(result)
+                failed += 1
+                continue
+            answer = explain(pw, build_profile(data, pw), therapy)
+            answers.append(
+                {
+                    "source": result.source,
+                    "document": result.document,
+                    "id": result.id,
+                    "therapy": answer.therapy,
+                    "name": answer.name,
+                    "status": answer.status,
+                    "summary": answer.summary,
+                    "details": list(answer.details),
+                    **answer.data,
+                }
+            )
+        if format is WhyFormat.json:
+            _stdout_text(json.dumps(answers, ensure_ascii=False, indent=2) + "\n")
+        else:
+            from .problems import display
+
+            lines = []
+            for item in answers:
+                lines.append(display(f"{item['id']}: {item['summary']}"))
+                lines += [display(f"  {d}") for d in item["details"]]
+            _stdout_text("\n".join(lines) + ("\n" if lines else ""))
+        return EXIT_FINDINGS if failed else EXIT_OK
+
+    _guard(run)
+
+
+def _documents_once(pipeline: Any, source: Any) -> Iterator[tuple[CaseResult, Any]]:
+    """Each document of one source, read once: its checked result and its data."""
+    from . import loading
+    from .documents import parse
+    from .results import CaseResult
+
+    if source.problem is not None:
+        yield CaseResult(source.label, 0, None, problems=(source.problem,)), None
+        return
+    try:
+        raw = (
+            loading.read_stream(sys.stdin.buffer, pipeline.limits)
+            if source.path is None
+            else loading.read_file(source.path, pipeline.limits)
+        )
+    except loading.LoadError as exc:
+        yield CaseResult(source.label, 0, None, problems=(exc.problem(),)), None
+        return
+    for document in parse(raw, source.fmt, pipeline.limits):
+        yield pipeline.run_document(source.label, document), document.data
+
+
 # ----------------------------------------------------------------------------
 # therapies / schema / init
 
@@ -660,9 +869,9 @@ def init(
     def run() -> int:
         from . import resources
 
-        template = (resources.data_dir("schemas") / "profile-template.yaml").read_text(
-            encoding="utf-8"
-        )
+        raw = (resources.data_dir("schemas") / "profile-template.yaml").read_text(encoding="utf-8")
+        # the editor modeline points at the schema this installation uses
+        template = raw.replace("{schema}", resources.schema_path("profile").resolve().as_uri())
         if file is None:
             sys.stdout.write(template)
             return EXIT_OK

@@ -66,6 +66,10 @@ def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recomm
                 reasons[0][1],
                 tuple(r for _, r in reasons),
                 tuple(rule for rule, _ in reasons),
+                tuple(ruled.codes[(tid, rule)] for rule, _ in reasons),
+                tuple(
+                    dict.fromkeys(r for rule, _ in reasons for r in ruled.refs.get((tid, rule), ()))
+                ),
             )
             for tid, reasons in ruled.excluded.items()
         ),
@@ -210,6 +214,8 @@ class RuledOut(NamedTuple):
     undecided: Undecided
     missing: frozenset[str]
     reached: frozenset[str]
+    codes: dict[tuple[str, str], str]  # (therapy, rule id) -> stable code
+    refs: dict[tuple[str, str], tuple[str, ...]]  # (therapy, rule id) -> reference ids
 
 
 def rule_out(pathway: Pathway, profile: Profile, ctx: Context, trace: Trace) -> RuledOut:
@@ -217,11 +223,19 @@ def rule_out(pathway: Pathway, profile: Profile, ctx: Context, trace: Trace) -> 
     excluded: Reasons = {}
     missing: set[str] = set()
     reached: set[str] = set()
+    codes: dict[tuple[str, str], str] = {}
+    refs: dict[tuple[str, str], tuple[str, ...]] = {}
     for item in profile.history:
         reason = _history_reason(pathway, item, missing)
         if reason is not None:
             rule_id, text = reason
             excluded.setdefault(item.therapy, []).append((rule_id, text))
+            kind = (
+                "intolerance"
+                if item.outcome in pathway.history_rules.intolerance_outcomes
+                else "failure"
+            )
+            codes[(item.therapy, rule_id)] = f"history.{kind}"
             if trace.on:
                 trace.step("history", item.therapy, f"excluded: {text}")
     undecided: Undecided = {}
@@ -231,6 +245,8 @@ def rule_out(pathway: Pathway, profile: Profile, ctx: Context, trace: Trace) -> 
             if value is True:
                 reached.add(f"rule:{rule.key}")
                 excluded.setdefault(therapy.id, []).append((rule.key, rule.text))
+                codes[(therapy.id, rule.key)] = rule.key
+                refs[(therapy.id, rule.key)] = rule.references
                 if trace.on:
                     trace.step(
                         "safety",
@@ -246,7 +262,7 @@ def rule_out(pathway: Pathway, profile: Profile, ctx: Context, trace: Trace) -> 
                         f"{rule.key} cannot be decided: {rule.when.words()} is unknown",
                     )
     ordered = {tid: excluded[tid] for tid in pathway.therapies if tid in excluded}
-    return RuledOut(ordered, undecided, frozenset(missing), frozenset(reached))
+    return RuledOut(ordered, undecided, frozenset(missing), frozenset(reached), codes, refs)
 
 
 def _history_reason(
@@ -306,7 +322,7 @@ def take_stock(
         outcome = entry.outcome if entry else None
         months = entry.months if entry else None
         words = {
-            "outcome": (outcome or "taking").replace("_", " "),
+            "outcome": (outcome or "no response recorded").replace("_", " "),
             "months": months_words(months),
             "adequate": pathway.therapies[tid].adequate_basis
             or months_words(pathway.adequate_months(tid)),
@@ -384,7 +400,7 @@ def raise_alerts(
             if when.evaluate(ctx)[0] is True:
                 message += " " + text
         refs = tuple(pathway.reference_label(r) for r in rule.references)
-        alert = Alert(rule.level, rule.code, message, refs)
+        alert = Alert(rule.level, rule.code, message, refs, rule.summary, rule.references)
         raised.append((ALERT_LEVELS.index(rule.level), order, alert, rule.yields_to_critical))
         if trace.on:
             trace.step("alert", rule.code, f"{rule.level}: {rule.when.words()}")
@@ -407,7 +423,14 @@ def raise_alerts(
             or "no branch of the pathway suggests an option for what is recorded"
         )
         refs = tuple(pathway.reference_label(r) for r in empty.references)
-        alert = Alert(empty.level, empty.code, empty.message.format(why=why), refs)
+        alert = Alert(
+            empty.level,
+            empty.code,
+            empty.message.format(why=why),
+            refs,
+            empty.summary,
+            empty.references,
+        )
         raised.append((ALERT_LEVELS.index(empty.level), len(pathway.alerts) + 1, alert, False))
         reached.add(f"alert:{empty.code}")
         if trace.on:
@@ -496,6 +519,12 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
                 tuple(options[pointer]),
                 tuple(reasons[pointer]),
                 tuple(pathway.reference_label(r) for r in refs),
+                spec.label if spec is not None else "",
+                tuple(
+                    pathway.short_name_of(t)
+                    for t in sorted(therapies[pointer], key=lambda t: catalogue.get(t, 0))
+                ),
+                tuple(refs),
             )
         )
     return tuple(out)

@@ -111,6 +111,7 @@ class Therapy(NamedTuple):
     adequate_basis: str = ""
     adequate_references: tuple[str, ...] = ()
     retreat_on_partial: bool = False
+    short_name: str = ""  # for the compact view; the name otherwise
 
 
 class Population(NamedTuple):
@@ -172,6 +173,7 @@ class AlertRule(NamedTuple):
     details: tuple[tuple[Condition, str], ...] = ()  # appended when their condition holds
     yields_to_critical: bool = False  # a routine notice: not shown beside a critical alert
     check_if_unknown: str = ""  # undecided: ask for its absent fields, with this reason
+    summary: str = ""  # one short line for the compact view
 
 
 class CheckSpec(NamedTuple):
@@ -182,6 +184,7 @@ class CheckSpec(NamedTuple):
     ask: str
     references: tuple[str, ...]
     order: int
+    label: str = ""  # a short label for the compact view
 
 
 class EmptyAnswer(NamedTuple):
@@ -191,6 +194,7 @@ class EmptyAnswer(NamedTuple):
     level: str
     message: str  # {why}: what ruled each suggestion out
     references: tuple[str, ...]
+    summary: str = ""
 
 
 class Fact(NamedTuple):
@@ -338,6 +342,10 @@ class Pathway:
 
     def name_of(self, therapy_id: str) -> str:
         return self.therapies[therapy_id].name
+
+    def short_name_of(self, therapy_id: str) -> str:
+        therapy = self.therapies[therapy_id]
+        return therapy.short_name or therapy.name
 
     def adequate_months(self, therapy_id: str) -> float:
         """Months that make an adequate trial of a therapy (its own, or the default)."""
@@ -592,6 +600,7 @@ class _Builder:
                 ),
                 bool(a.get("yields_to_critical", False)),
                 a.get("check_if_unknown", ""),
+                a.get("summary", ""),
             )
             for i, a in enumerate(d["alerts"])
         )
@@ -603,6 +612,7 @@ class _Builder:
                 empty["level"],
                 empty["message"],
                 self.refs(empty["references"], "/empty_answer/references"),
+                empty.get("summary", ""),
             )
             if empty
             else None
@@ -703,6 +713,7 @@ class _Builder:
                 c["ask"],
                 self.refs(c.get("references"), f"/checks/{i}/references"),
                 i,
+                c.get("label", ""),
             )
         return checks
 
@@ -785,6 +796,7 @@ class _Builder:
             adequate_basis=adequate["basis"] if adequate else "",
             adequate_references=adequate_refs,
             retreat_on_partial=bool(raw.get("retreat_on_partial", False)),
+            short_name=raw.get("short_name", ""),
         )
 
     def _aliases(self, raw_therapies: dict[str, Any]) -> dict[str, str]:

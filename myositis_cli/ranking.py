@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import Context
 from .pathway import EVIDENCE_LEVELS, TIERS, Cap, Node, OptionSpec, Pathway, SafetyRule
-from .results import Option, Withheld
+from .results import Basis, Option, Withheld
 
 if TYPE_CHECKING:
     from .engine import RuledOut, Trace
@@ -58,6 +58,7 @@ class _Draft:
     """An option being assembled from the suggestions of the nodes entered."""
 
     __slots__ = (
+        "basis",
         "caveats",
         "continued",
         "evidence",
@@ -97,6 +98,7 @@ class _Draft:
         self.missing: set[str] = set()
         self.score = 0.0
         self.undecided: list[tuple[str, SafetyRule, frozenset[str]]] = []
+        self.basis: list[Basis] = []
 
 
 def rank(
@@ -179,6 +181,9 @@ def rank(
                 continued=d.continued,
                 missing=tuple(order_missing(p, d.missing)),
                 sources=tuple(shorts[r] for r in ref_ids),
+                short_name=" + ".join(p.short_name_of(t) for t in d.therapies),
+                basis=tuple(d.basis),
+                reference_ids=ref_ids,
             )
         )
         if trace.on:
@@ -222,16 +227,24 @@ def _draft(
     for s in group:
         d.weight += s.spec.weight
         d.reasons.append(reason_for(p, ctx, s.spec))
+        if trace.on:
+            d.basis.append(Basis("weight", s.node.id, s.spec.weight, s.node.title))
         d.caveats.extend(s.spec.caveats)
         d.references.extend(s.spec.references)
         if s.spec.max_tier:
             d.max_tier = max(d.max_tier, TIERS.index(s.spec.max_tier))
+            if trace.on:
+                d.basis.append(
+                    Basis("cap", s.node.id, 0, f"at most {s.spec.max_tier} in {s.node.title}")
+                )
     d.references.extend(d.evidence_refs)
     if continued:
         d.reasons.append(
             p.messages["continue_current"].format(names=join_words(p.name_of(t) for t in continued))
         )
     bonus = p.evidence_bonus[d.evidence]
+    if trace.on:
+        d.basis.append(Basis("evidence", d.evidence, bonus, f"evidence level {d.evidence}"))
     combination = len(to_start) > 1
     for tid in to_start:
         therapy = p.therapies[tid]
@@ -239,6 +252,8 @@ def _draft(
         d.caveats.extend(label + c.text for c in therapy.caveats)
         if therapy.tier:
             d.max_tier = max(d.max_tier, TIERS.index(therapy.tier))
+            if trace.on:
+                d.basis.append(Basis("cap", tid, 0, f"{therapy.name} is always {therapy.tier}"))
         if tid in p.always_discouraged:
             d.max_tier = max(d.max_tier, TIERS.index("discouraged"))
         for rule, absent in ruled.undecided.get(tid, ()):
@@ -257,6 +272,9 @@ def _draft(
                 if rule.max_tier:
                     d.max_tier = max(d.max_tier, TIERS.index(rule.max_tier))
                 if trace.on:
+                    d.basis.append(Basis("caution", rule.key, -rule.penalty, rule.text))
+                    if rule.max_tier:
+                        d.basis.append(Basis("cap", rule.key, 0, f"at most {rule.max_tier}"))
                     capped = f"; at most {rule.max_tier}" if rule.max_tier else ""
                     trace.step(
                         "safety",
@@ -272,14 +290,26 @@ def _draft(
                         key,
                         f"caution {rule.key} cannot be decided: {rule.when.words()} is unknown",
                     )
-    for _node, cap in caps:
+    for node, cap in caps:
         if cap.therapies is None or any(t in cap.therapies for t in to_start):
             d.max_tier = max(d.max_tier, TIERS.index(cap.max_tier))
             d.caveats.append(cap.caveat)
             d.references.extend(cap.references)
+            if trace.on:
+                d.basis.append(Basis("cap", node.id, 0, f"at most {cap.max_tier}: {cap.caveat}"))
     d.score = d.weight + bonus - d.penalty
     score_tier = 0 if d.score >= p.preferred_at else 1
     d.max_tier = max(d.max_tier, score_tier)
+    if trace.on:
+        verdict = "reaches" if score_tier == 0 else "is below"
+        d.basis.append(
+            Basis(
+                "tier",
+                "score",
+                d.score,
+                f"score {d.score:g} {verdict} {p.preferred_at:g} (preferred)",
+            )
+        )
     if trace.on:
         trace.step(
             "option",

@@ -20,6 +20,17 @@ class Alert(NamedTuple):
     code: str
     message: str
     references: tuple[str, ...] = ()
+    summary: str = ""  # one short line for the compact view (the message otherwise)
+    reference_ids: tuple[str, ...] = ()
+
+
+class Basis(NamedTuple):
+    """One contribution to an option's rank (recorded when the walk is traced)."""
+
+    kind: str  # weight | evidence | caution | cap | tier
+    subject: str  # node id, evidence level, rule key
+    amount: float  # points added or taken away (0 for caps)
+    text: str
 
 
 class Option(NamedTuple):
@@ -38,6 +49,9 @@ class Option(NamedTuple):
     continued: tuple[str, ...] = ()  # current therapies this option goes alongside
     missing: tuple[str, ...] = ()  # absent fields a safety rule of this option needed
     sources: tuple[str, ...] = ()  # short labels of the references, for tables
+    short_name: str = ""  # for the compact view
+    basis: tuple[Basis, ...] = ()  # how the score and tier came about (when traced)
+    reference_ids: tuple[str, ...] = ()
 
 
 class Exclusion(NamedTuple):
@@ -48,6 +62,8 @@ class Exclusion(NamedTuple):
     reason: str
     reasons: tuple[str, ...]
     rules: tuple[str, ...]
+    codes: tuple[str, ...] = ()  # stable: the rule key, or history.failure / history.intolerance
+    reference_ids: tuple[str, ...] = ()
 
 
 class Withheld(NamedTuple):
@@ -68,6 +84,9 @@ class Check(NamedTuple):
     options: tuple[str, ...]  # the options it affects (keys)
     reasons: tuple[str, ...]  # the rules it decides, in the pathway's words
     references: tuple[str, ...] = ()
+    label: str = ""  # a short label for the compact view
+    names: tuple[str, ...] = ()  # the affected therapies' short names, for the compact view
+    reference_ids: tuple[str, ...] = ()
 
 
 class Taking(NamedTuple):

@@ -35,23 +35,72 @@ def table_text(res, width: int = 240, **kw) -> str:  # type: ignore[no-untyped-d
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def test_table_has_every_section_in_order() -> None:
-    text = table_text(results())
-    positions = [
-        text.index(s)
-        for s in (
+def _in_order(text: str, parts: tuple[str, ...]) -> None:
+    positions = [text.index(s) for s in parts]
+    assert positions == sorted(positions), parts
+
+
+def test_compact_table_has_every_section_in_order() -> None:
+    text = table_text(results(), width=80)
+    _in_order(
+        text,
+        (
+            "case-017 · dermatomyositis · refractory · pathway 1.1.0",
+            "WARNING",
+            "Options, ranked",
+            "IVIg",
+            "Taking now",
+            "Before starting, check",
+            "Left out",
+            "Decision support for clinicians",
+        ),
+    )
+    assert "Not recorded" not in text and "\x1b[" not in text
+    assert "INFO" not in text and "NOTE" in text  # notices folded into one line
+
+
+def test_detail_table_has_everything_in_order() -> None:
+    text = table_text(results(), detail=True)
+    _in_order(
+        text,
+        (
             "case-017",
             "meets the refractory definition",
             "WARNING",
+            "INFO",
             "Options, ranked",
+            "Caveats",
             "Intravenous immunoglobulin",
+            "Taking now",
+            "Before starting, check",
             "Left out",
             "Not recorded",
             "Decision support for clinicians",
-        )
-    ]
-    assert positions == sorted(positions)
-    assert "\x1b[" not in text
+        ),
+    )
+
+
+def _cases() -> list[tuple[str, int]]:
+    """(example file, case index) for every case of every bundled example."""
+    found = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        for i, _ in enumerate(r for r in results(path) if r.recommendation is not None):
+            found.append((path.name, i))
+    return found
+
+
+def test_every_bundled_example_fits_one_screen() -> None:
+    counts = {}
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        for result in results(path):
+            rec = result.recommendation
+            assert rec is not None
+            text = table_text([result], width=80)
+            critical = any(a.level == "critical" for a in rec.alerts)
+            counts[(path.name, rec.id)] = lines = text.count("\n")
+            assert lines <= (50 if critical else 40), (path.name, rec.id, lines)
+            assert all(len(line) <= 80 for line in text.splitlines())
+    assert len(counts) >= 9
 
 
 def test_table_prints_data_literally_never_as_markup(tmp_path: Path) -> None:
@@ -133,5 +182,56 @@ def test_markdown_snapshot(snapshot: SnapshotAssertion) -> None:
     assert out.getvalue() == snapshot
 
 
-def test_table_snapshot(snapshot: SnapshotAssertion) -> None:
+def test_table_snapshot_80_columns(snapshot: SnapshotAssertion) -> None:
+    assert table_text(results(), width=80) == snapshot
+
+
+def test_table_snapshot_120_columns(snapshot: SnapshotAssertion) -> None:
     assert table_text(results(), width=120) == snapshot
+
+
+def test_table_detail_snapshot(snapshot: SnapshotAssertion) -> None:
+    assert table_text(results(), width=120, detail=True) == snapshot
+
+
+def test_markdown_note_is_short_and_plain() -> None:
+    out = io.StringIO()
+    list(write_markdown(results(), out))
+    note = out.getvalue()
+    assert len(note.encode()) <= 2048, len(note.encode())
+    assert "<" not in note.replace("\\<", "")  # no HTML tags
+    for part in (
+        "## case-017",
+        "**Options, ranked**",
+        "**Taking now:**",
+        "**Before starting, check:**",
+        "**Left out:**",
+        "_Decision support",
+    ):
+        assert part in note
+
+
+def test_markdown_detail_snapshot(snapshot: SnapshotAssertion) -> None:
+    out = io.StringIO()
+    list(write_markdown(results(), out, detail=True))
+    assert out.getvalue() == snapshot
+    assert "<br>" not in out.getvalue()
+
+
+def test_why_snapshot(snapshot: SnapshotAssertion) -> None:
+    from myositis_cli.profile import build_profile
+    from myositis_cli.why import explain
+
+    pathway = repo_pathway()
+    profile = build_profile(loading_profile(), pathway)
+    answers = [
+        explain(pathway, profile, name)._asdict()
+        for name in ("IVIG", "methotrexate", "cyclophosphamide", "glucocorticoids", "ritux")
+    ]
+    assert answers == snapshot
+
+
+def loading_profile():  # type: ignore[no-untyped-def]
+    import yaml
+
+    return yaml.safe_load(EXAMPLE.read_text())
