@@ -167,15 +167,28 @@ def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -
             and (case_id is None or pattern not in case_id)
         ):
             continue
-        if loaded is None:
-            report.outcomes.append(CaseOutcome(path, None, "", problems=tuple(problems)))
-            continue
-        rec = loaded.result.recommendation
-        assert rec is not None
-        report.reached |= rec.reached
-        failures = tuple(compare(loaded.data["expect"], rec))
-        report.outcomes.append(CaseOutcome(path, case_id, loaded.data["description"], failures))
+        outcome, reached = judge_case(path, loaded, problems)
+        report.reached |= reached
+        report.outcomes.append(outcome)
     return report
+
+
+def check_case(pipeline: Pipeline, path: str) -> tuple[CaseOutcome, frozenset[str]]:
+    """One golden case on its own: its outcome and what its walk reached."""
+    loaded, problems = load_case(path, pipeline)
+    return judge_case(path, loaded, problems)
+
+
+def judge_case(
+    path: str, loaded: LoadedCase | None, problems: list[Problem]
+) -> tuple[CaseOutcome, frozenset[str]]:
+    if loaded is None:
+        return CaseOutcome(path, None, "", problems=tuple(problems)), frozenset()
+    rec = loaded.result.recommendation
+    assert rec is not None
+    failures = tuple(compare(loaded.data["expect"], rec))
+    case_id = loaded.data["profile"]["id"]
+    return CaseOutcome(path, case_id, loaded.data["description"], failures), frozenset(rec.reached)
 
 
 def compare(expect: dict[str, Any], rec: Recommendation) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ PATHWAY_FILE = REPO / "pathways" / "refractory-myositis.yaml"
 CASES_DIR = REPO / "pathways" / "cases"
 EXAMPLES = REPO / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# the installed entry point, as a user runs it
+SCRIPT = str(Path(sys.executable).parent / "myositis")
 
 _PATHWAY: Pathway | None = None
 

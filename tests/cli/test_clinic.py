@@ -7,14 +7,12 @@ import os
 import pty
 import select
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import EXAMPLES
+from helpers import EXAMPLES, SCRIPT
 
-SCRIPT = str(Path(sys.executable).parent / "myositis")
 LONG = EXAMPLES / "clinic-list.yaml"  # three cases: longer than a 24-line screen
 GOOD = EXAMPLES / "refractory-dm-skin.yaml"
 

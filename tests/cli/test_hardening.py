@@ -14,18 +14,16 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import EXAMPLES, PATHWAY_FILE
+from helpers import EXAMPLES, PATHWAY_FILE, SCRIPT
 
 HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
 GOOD = EXAMPLES / "refractory-dm-skin.yaml"
 PREGNANT = EXAMPLES / "pregnant-dermatomyositis.yaml"
-SCRIPT = str(Path(sys.executable).parent / "myositis")
 
 
 def run(

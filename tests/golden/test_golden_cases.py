@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import CASES_DIR, repo_pathway
 
-from myositis_cli.golden import case_files, run_cases
+from myositis_cli.golden import case_files, check_case, run_cases
+from myositis_cli.pipeline import Pipeline
 
 FILES = case_files(str(CASES_DIR))
 
@@ -18,8 +19,7 @@ def test_there_are_enough_golden_cases() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[Path(f).stem for f in FILES])
 def test_golden_case(path: str) -> None:
-    report = run_cases(repo_pathway(), str(Path(path).parent), pattern=Path(path).name)
-    (outcome,) = [o for o in report.outcomes if o.file == path]
+    outcome, _ = check_case(Pipeline(repo_pathway()), path)
     assert not outcome.problems, outcome.problems
     assert not outcome.failures, "\n".join(outcome.failures)
 
