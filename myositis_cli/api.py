@@ -102,12 +102,13 @@ def suggest(
     ``profile`` is a mapping, YAML or JSON text, or a path to a file holding
     one profile. ``source`` is the label the record carries.
     """
-    results = list(_results(_pipeline(pathway, explain=explain), profile, source, 0, input_format))
+    pipeline = _pipeline(pathway, explain=explain)
+    results = list(_results(pipeline, profile, source, 0, input_format))
     if len(results) != 1:
         raise ValueError(
             f"expected one profile, found {len(results)} documents: use suggest_many for a stream"
         )
-    return record(results[0], explain=explain)
+    return record(results[0], pipeline.pathway, explain=explain)
 
 
 def suggest_many(
@@ -129,7 +130,7 @@ def suggest_many(
         label = os.fspath(item) if isinstance(item, os.PathLike) else source
         first = 0 if isinstance(item, os.PathLike) else number
         for result in _results(pipeline, item, label, first, input_format):
-            yield record(result, explain=explain)
+            yield record(result, pipeline.pathway, explain=explain)
 
 
 def validate(

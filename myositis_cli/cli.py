@@ -79,6 +79,11 @@ class ExportFormat(str, Enum):
     dot = "dot"
 
 
+class ReferencesMode(str, Enum):
+    each = "each"
+    once = "once"
+
+
 class InputFormat(str, Enum):
     auto = "auto"
     yaml = "yaml"
@@ -90,6 +95,9 @@ class InputFormat(str, Enum):
 class SchemaName(str, Enum):
     profile = "profile"
     pathway = "pathway"
+    case = "case"
+    record = "record"
+    csv = "csv"
 
 
 # ----------------------------------------------------------------------------
@@ -402,6 +410,13 @@ def suggest(
     no_pager: Annotated[
         bool, typer.Option("--no-pager", help="Never page the table, even on a terminal.")
     ] = False,
+    references: Annotated[
+        ReferencesMode,
+        typer.Option(
+            "--references",
+            help="json/jsonl: the citations in each record (each), or once before the records.",
+        ),
+    ] = ReferencesMode.each,
     output: OutputOption = None,
     jobs: JobsOption = 1,
     input_format: InputFormatOption = InputFormat.auto,
@@ -443,10 +458,20 @@ def suggest(
                 as_list = format is OutputFormat.json
                 counts = [0, 0]
                 encoder = Encoder(
-                    pretty=as_list, explain=explain, top=top, ascii=not report.sink.utf8
+                    job.pipeline.pathway,
+                    pretty=as_list,
+                    explain=explain,
+                    top=top,
+                    ascii=not report.sink.utf8,
+                    references=references.value,
                 )
                 blocks = job.blocks(encoder, separator(as_list=as_list), counts)
-                write_blocks(_progress_blocks(blocks, quiet, output), report.sink, as_list=as_list)
+                write_blocks(
+                    _progress_blocks(blocks, quiet, output),
+                    report.sink,
+                    encoder,
+                    as_list=as_list,
+                )
                 ok, failed = counts
             elif format is OutputFormat.table and output is None and _pager_wanted(no_pager):
                 ok, failed = _paged_table(job.results(), explain=explain, top=top, detail=detail)
@@ -460,6 +485,7 @@ def suggest(
                     top=top,
                     detail=detail,
                     pathway=job.pipeline.pathway,
+                    references=references.value,
                 )
                 ok, failed = _tally(rendered)
             report.commit()
@@ -477,16 +503,17 @@ def _render(
     explain: bool,
     top: int | None,
     detail: bool = False,
-    pathway: Pathway | None = None,
+    pathway: Pathway,
+    references: str = "each",
 ) -> Iterator[CaseResult]:
     if format is OutputFormat.json:
         from .render.json import write_json
 
-        return write_json(results, sink, explain=explain, top=top)
+        return write_json(results, sink, pathway, explain=explain, top=top, references=references)
     if format is OutputFormat.jsonl:
         from .render.json import write_jsonl
 
-        return write_jsonl(results, sink, explain=explain, top=top)
+        return write_jsonl(results, sink, pathway, explain=explain, top=top, references=references)
     if format is OutputFormat.markdown:
         from .render.markdown import write_markdown
 
@@ -494,7 +521,6 @@ def _render(
     if format is OutputFormat.html:
         from .render.html import write_html
 
-        assert pathway is not None
         return write_html(results, sink, pathway, explain=explain, top=top, detail=detail)
     from .render.table import write_table
 
@@ -705,11 +731,112 @@ def validate(
             engine=False,
         )
         with Report(output) as report:
-            written = reports.write_validation(job.results(), report.sink, chosen.value)
+            written = reports.write_validation(
+                job.results(), report.sink, chosen.value, job.pipeline.pathway
+            )
             ok, failed = _tally(written)
             report.commit()
         _summary(ok, failed, quiet=quiet, noun="document")
         return exit_code(failed)
+
+    _guard(run)
+
+
+class SummaryFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+
+
+MAX_RECORD_PROBLEMS = 20  # lines of unreadable records shown before they are only counted
+
+
+@app.command()
+def summarize(
+    records: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="suggest output: JSON Lines or JSON files, or - for stdin.",
+            metavar="RECORDS...",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[
+        SummaryFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SummaryFormat.table,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Rows per table (json keeps all).", metavar="N")
+    ] = 10,
+    subtypes: Annotated[
+        bool, typer.Option("--subtypes/--no-subtypes", help="Also summarise each subtype.")
+    ] = True,
+    output: OutputOption = None,
+) -> None:
+    """A cohort summary of suggest records: cases ok and failed, refractory share, top
+    options and ranks, alerts, exclusions by rule, the missing facts that most often could
+    change the answer, and the same by subtype.
+
+    Reads as a stream (memory does not grow with the number of records). Exit 0 when
+    every record was read, 1 when a file or line was not a record (the rest are counted),
+    2 for a usage error.
+    """
+
+    def run() -> int:
+        from .outputs import Report, check_target
+        from .problems import display, format_problem
+        from .render import summary as render
+        from .summary import Cohort, read_records
+
+        paths = records or []
+        if not paths:
+            raise UsageError("no input: give suggest output files, or - for standard input")
+        check_target(output, paths)
+        cohort = Cohort()
+        shown = 0
+        for path in paths:
+            label = "<stdin>" if path == "-" else path
+            try:
+                stream = (
+                    sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+                )
+            except OSError as exc:
+                _err(f"{display(path)}: {exc.strerror or exc}")
+                cohort.unreadable += 1
+                continue
+            try:
+                for item in read_records(stream):
+                    if item.data is not None:
+                        cohort.add(item.data)
+                        continue
+                    cohort.unreadable += 1
+                    if shown < MAX_RECORD_PROBLEMS and item.problem is not None:
+                        _err(format_problem(label, item.problem))
+                    shown += 1
+            except OSError as exc:
+                _err(f"{display(label)}: {exc.strerror or exc}")
+                cohort.unreadable += 1
+            finally:
+                if path != "-":
+                    stream.close()
+        if shown > MAX_RECORD_PROBLEMS:
+            _err(f"... and {shown - MAX_RECORD_PROBLEMS:,} more line(s) that were not records")
+        data = cohort.data()
+        with Report(output) as report:
+            sink = report.sink
+            if format is SummaryFormat.json:
+                sink.write(render.render_json(data, ascii=not sink.utf8))
+            elif format is SummaryFormat.markdown:
+                sink.write(render.render_markdown(data, limit=limit, subtypes=subtypes) + "\n")
+            elif format is SummaryFormat.html:
+                sink.write(render.render_html(data, limit=limit, subtypes=subtypes))
+            else:
+                import shutil
+
+                width = _width(sink) or shutil.get_terminal_size((100, 24)).columns
+                sink.write(render.render_text(data, limit=limit, width=width, subtypes=subtypes))
+            report.commit()
+        return EXIT_FINDINGS if cohort.unreadable else EXIT_OK
 
     _guard(run)
 
@@ -840,13 +967,38 @@ def therapies(
 
 
 @app.command()
-def schema(name: Annotated[SchemaName, typer.Argument(help="Which schema to print.")]) -> None:
-    """Print a JSON Schema: the profile format, or the pathway format."""
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="Which schema to print.")],
+    columns: Annotated[
+        bool,
+        typer.Option(
+            "--columns",
+            help="record only: every top-level key with a SQL type, as JSON "
+            "(DuckDB's read_json(..., columns=...)).",
+        ),
+    ] = False,
+) -> None:
+    """Print a contract: the JSON Schema of a profile, pathway, golden case or output record,
+    or the CSV column contract (as CSV: column, type, values, required, since_version,
+    description)."""
 
     def run() -> int:
         from . import resources
 
-        sys.stdout.write(resources.schema_path(name.value).read_text(encoding="utf-8"))
+        if columns:
+            if name is not SchemaName.record:
+                raise UsageError("--columns is for 'myositis schema record'")
+            import json
+
+            from .results import record_columns
+
+            sys.stdout.write(json.dumps(record_columns(), indent=2) + "\n")
+        elif name is SchemaName.csv:
+            from .flat import contract_csv
+
+            sys.stdout.write(contract_csv())
+        else:
+            sys.stdout.write(resources.schema_path(name.value).read_text(encoding="utf-8"))
         return EXIT_OK
 
     _guard(run)

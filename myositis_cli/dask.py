@@ -87,10 +87,11 @@ def suggest_partition(
     for position, item in enumerate(items):
         try:
             for result in _results(pipeline, item, position, kind):
-                out.append(record(result, explain=explain))
+                out.append(record(result, pipeline.pathway, explain=explain))
         except Exception as exc:  # a bug costs one record, never the partition
             label = os.fspath(item) if isinstance(item, (str, os.PathLike)) else "<item>"
-            out.append(record(CaseResult(label, 0, None, problems=(internal_problem(exc),))))
+            failed = CaseResult(label, 0, None, problems=(internal_problem(exc),))
+            out.append(record(failed, pipeline.pathway))
     return out
 
 

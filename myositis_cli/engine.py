@@ -30,7 +30,15 @@ from typing import NamedTuple
 
 from . import ranking
 from .conditions import EMPTY, Condition, Context, HistoryItem, Result
-from .pathway import ALERT_LEVELS, AlertRule, Cap, Node, Pathway, SafetyRule
+from .pathway import (
+    ALERT_LEVELS,
+    CURRENT_CONTRAINDICATED,
+    AlertRule,
+    Cap,
+    Node,
+    Pathway,
+    SafetyRule,
+)
 from .profile import Profile
 from .ranking import Ranked, Suggestion, months_words
 from .results import Alert, Check, Exclusion, Recommendation, Taking, TraceStep
@@ -412,7 +420,7 @@ def raise_alerts(
             message = pathway.messages["current_contraindicated"].format(
                 name=pathway.name_of(tid), reason=contraindicated[0]
             )
-            alert = Alert("warning", "current_therapy_contraindicated", message)
+            alert = Alert("warning", CURRENT_CONTRAINDICATED, message)
             raised.append((ALERT_LEVELS.index("warning"), len(pathway.alerts), alert, False))
             if trace.on:
                 trace.step("alert", tid, message)

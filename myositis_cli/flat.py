@@ -36,6 +36,7 @@ class Column(NamedTuple):
     values: tuple[Any, ...]  # allowed values (enum, or the items of a list)
     description: str
     required: bool = False
+    since: int = 1  # the profile_version that introduced it
 
 
 @cache
@@ -62,28 +63,68 @@ def columns() -> dict[str, Column]:
             return "list", tuple(resolve(node.get("items", {})).get("enum", ()))
         return str(node.get("type", "string")), ()
 
-    def walk(props: Mapping[str, Any], prefix: str, required: frozenset[str]) -> None:
+    def walk(
+        props: Mapping[str, Any], prefix: str, required: frozenset[str], since: int = 1
+    ) -> None:
         for name, raw in props.items():
             node = resolve(raw)
             dotted = f"{prefix}{name}"
+            here = max(since, int(raw.get("x-since", node.get("x-since", 1))))
             if dotted == "history":
                 entry = resolve(node["items"])
                 for field, sub in entry["properties"].items():
                     kind, values = kind_of(resolve(sub))
                     found[f"history.N.{field}"] = Column(
-                        f"history.N.{field}", kind, values, str(sub.get("description", ""))
+                        f"history.N.{field}",
+                        kind,
+                        values,
+                        str(sub.get("description", "")),
+                        field in entry.get("required", ()),
+                        max(here, int(sub.get("x-since", 1))),
                     )
                 continue
             if node.get("type") == "object":
-                walk(node.get("properties", {}), dotted + ".", frozenset(node.get("required", ())))
+                walk(
+                    node.get("properties", {}),
+                    dotted + ".",
+                    frozenset(node.get("required", ())),
+                    here,
+                )
                 continue
             kind, values = kind_of(node)
             found[dotted] = Column(
-                dotted, kind, values, str(node.get("description", "")), name in required
+                dotted,
+                kind,
+                values,
+                str(node.get("description", "")),
+                name in required,
+                here,
             )
 
     walk(schema["properties"], "", frozenset(schema.get("required", ())))
     return found
+
+
+def contract_csv() -> str:
+    """The column contract as CSV (``myositis schema csv``): one row per column."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["column", "type", "values", "required", "since_version", "description"])
+    for column in columns().values():
+        writer.writerow(
+            [
+                column.name,
+                column.kind,
+                LIST_SEPARATOR.join(str(v) for v in column.values),
+                "yes" if column.required else "",
+                column.since,
+                column.description,
+            ]
+        )
+    return out.getvalue()
 
 
 def _absent(value: Any) -> bool:

@@ -120,9 +120,7 @@ def load_case(path: str, pipeline: Pipeline) -> tuple[LoadedCase | None, list[Pr
     pathway = pipeline.pathway
     expect = data["expect"]
     known = set(pathway.therapies)
-    alerts = {a.code for a in pathway.alerts} | {"current_therapy_contraindicated"}
-    if pathway.empty_answer is not None:
-        alerts.add(pathway.empty_answer.code)
+    alerts = pathway.alert_codes
     for key in ("not_offered", "excluded", "not_excluded"):
         for i, tid in enumerate(expect.get(key, [])):
             if tid not in known:

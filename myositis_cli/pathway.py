@@ -35,6 +35,8 @@ from .validation import Validator
 EVIDENCE_LEVELS = ("A", "B", "C", "D")
 TIERS = ("preferred", "consider", "discouraged")  # best first
 ALERT_LEVELS = ("critical", "warning", "info")  # most urgent first
+# raised by the engine itself, worded by the pathway's messages: a current therapy now ruled out
+CURRENT_CONTRAINDICATED = "current_therapy_contraindicated"
 OUTCOMES = ("ongoing", "good_response", "partial_response", "inadequate_response", "intolerance")
 
 
@@ -58,6 +60,30 @@ class Reference(NamedTuple):
         ]
         extra = "; ".join(i for i in ids if i)
         return f"{self.citation}" + (f" [{extra}]" if extra else "")
+
+    def url(self) -> str:
+        """Where to read it: PubMed, then DOI, PMC, ClinicalTrials.gov; empty when none."""
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmcid:
+            return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{self.pmcid}/"
+        if self.nct:
+            return f"https://clinicaltrials.gov/study/{self.nct}"
+        return ""
+
+    def entry(self) -> dict[str, Any]:
+        """The reference as the record's ``references`` map holds it (absent identifiers left out)."""
+        out: dict[str, Any] = {"citation": self.citation, "year": self.year}
+        for key in ("pmid", "pmcid", "doi", "nct"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        link = self.url()
+        if link:
+            out["url"] = link
+        return out
 
 
 class Caveat(NamedTuple):
@@ -294,6 +320,33 @@ class Pathway:
     @cached_property
     def labels(self) -> dict[str, str]:
         return {rid: ref.label() for rid, ref in self.references.items()}
+
+    @cached_property
+    def alert_codes(self) -> frozenset[str]:
+        """Every code an alert of this pathway can carry."""
+        codes = {a.code for a in self.alerts} | {CURRENT_CONTRAINDICATED}
+        if self.empty_answer is not None:
+            codes.add(self.empty_answer.code)
+        return frozenset(codes)
+
+    @cached_property
+    def citations(self) -> dict[str, dict[str, Any]]:
+        """Reference id -> its entry in the record's ``references`` map."""
+        return {rid: ref.entry() for rid, ref in self.references.items()}
+
+    @cached_property
+    def provenance(self) -> dict[str, Any]:
+        """What produced an answer: the tool and the exact pathway file (by its bytes' sha256)."""
+        from . import __version__
+
+        return {
+            "tool": {"name": "myositis", "version": __version__},
+            "pathway": {
+                "id": self.metadata.id,
+                "version": self.metadata.version,
+                "sha256": self.sha256 or None,
+            },
+        }
 
     @cached_property
     def fact_conditions(self) -> dict[str, Condition]:

@@ -59,6 +59,7 @@ class _Draft:
 
     __slots__ = (
         "basis",
+        "caveat_codes",
         "caveats",
         "continued",
         "evidence",
@@ -92,6 +93,7 @@ class _Draft:
         self.evidence_refs: tuple[str, ...] = ()
         self.reasons: list[str] = []
         self.caveats: list[str] = []
+        self.caveat_codes: list[str] = []  # beside caveats: the rule or standing caveat's id
         self.references: list[str] = []
         self.penalty = 0.0
         self.max_tier = 0  # index into TIERS
@@ -166,6 +168,8 @@ def rank(
     labels, shorts = p.labels, p.short_labels
     for position, d in enumerate(ordered, start=1):
         ref_ids = tuple(dict.fromkeys(d.references))
+        caveats = dict(zip(reversed(d.caveats), reversed(d.caveat_codes), strict=True))
+        caveat_texts = tuple(dict.fromkeys(d.caveats))  # first occurrence, first code
         options.append(
             Option(
                 rank=position,
@@ -176,7 +180,8 @@ def rank(
                 evidence=d.evidence,
                 score=round(d.score, 2),
                 reasons=tuple(dict.fromkeys(d.reasons)),
-                caveats=tuple(dict.fromkeys(d.caveats)),
+                caveats=caveat_texts,
+                caveat_codes=tuple(caveats[c] for c in caveat_texts),
                 references=tuple(labels[r] for r in ref_ids),
                 continued=d.continued,
                 missing=tuple(order_missing(p, d.missing)),
@@ -230,6 +235,7 @@ def _draft(
         if trace.on:
             d.basis.append(Basis("weight", s.node.id, s.spec.weight, s.node.title))
         d.caveats.extend(s.spec.caveats)
+        d.caveat_codes.extend(f"node.{s.node.id}" for _ in s.spec.caveats)
         d.references.extend(s.spec.references)
         if s.spec.max_tier:
             d.max_tier = max(d.max_tier, TIERS.index(s.spec.max_tier))
@@ -250,6 +256,7 @@ def _draft(
         therapy = p.therapies[tid]
         label = f"{therapy.name}: " if combination else ""
         d.caveats.extend(label + c.text for c in therapy.caveats)
+        d.caveat_codes.extend(f"{tid}.{c.code}" for c in therapy.caveats)
         if therapy.tier:
             d.max_tier = max(d.max_tier, TIERS.index(therapy.tier))
             if trace.on:
@@ -268,6 +275,7 @@ def _draft(
                 reached.add(f"rule:{rule.key}")
                 d.penalty += rule.penalty
                 d.caveats.append(label + rule.text)
+                d.caveat_codes.append(rule.key)
                 d.references.extend(rule.references)
                 if rule.max_tier:
                     d.max_tier = max(d.max_tier, TIERS.index(rule.max_tier))
@@ -294,6 +302,7 @@ def _draft(
         if cap.therapies is None or any(t in cap.therapies for t in to_start):
             d.max_tier = max(d.max_tier, TIERS.index(cap.max_tier))
             d.caveats.append(cap.caveat)
+            d.caveat_codes.append(f"cap.{node.id}")
             d.references.extend(cap.references)
             if trace.on:
                 d.basis.append(Basis("cap", node.id, 0, f"at most {cap.max_tier}: {cap.caveat}"))

@@ -7,10 +7,13 @@ spec/behaviour.md; its keys are the contract.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import EXIT_FINDINGS, EXIT_OK
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .pathway import Pathway
 
 
 class Alert(NamedTuple):
@@ -52,6 +55,7 @@ class Option(NamedTuple):
     short_name: str = ""  # for the compact view
     basis: tuple[Basis, ...] = ()  # how the score and tier came about (when traced)
     reference_ids: tuple[str, ...] = ()
+    caveat_codes: tuple[str, ...] = ()  # one per caveat: its safety rule, standing caveat or cap
 
 
 class Exclusion(NamedTuple):
@@ -156,14 +160,33 @@ def exit_code(failed: int) -> int:
     return EXIT_OK if failed == 0 else EXIT_FINDINGS
 
 
-def record(result: CaseResult, *, explain: bool = False, top: int | None = None) -> dict[str, Any]:
-    """The JSON record of one case (spec/behaviour.md); insertion order is the key order."""
+REFERENCES_EACH = "each"  # every record carries the citations it cites: self-contained
+REFERENCES_ONCE = "once"  # the citations are written once per output, before the records
+
+
+def record(
+    result: CaseResult,
+    pathway: Pathway,
+    *,
+    explain: bool = False,
+    top: int | None = None,
+    references: str = REFERENCES_EACH,
+) -> dict[str, Any]:
+    """The JSON record of one case (spec/behaviour.md); insertion order is the key order.
+
+    Every record, error records too, names the tool and the exact pathway
+    (``provenance``). Options, alerts, checks and exclusions cite references
+    by id; with ``references="each"`` the record ends with a ``references``
+    map (id -> citation text) of what it cites, with ``"once"`` the output's
+    header carries the map for every reference.
+    """
     out: dict[str, Any] = {
         "source": result.source,
         "document": result.document,
         "id": result.id,
         "status": result.status,
     }
+    out.update(pathway.provenance)
     rec = result.recommendation
     if result.problems:
         first = result.problems[0]
@@ -174,11 +197,16 @@ def record(result: CaseResult, *, explain: bool = False, top: int | None = None)
     if rec is None:  # validated only
         return out
     options = rec.options if top is None else rec.options[:top]
-    out["pathway"] = {"id": rec.pathway_id, "version": rec.pathway_version}
+    cited: dict[str, None] = {}
     out["subtype"] = rec.subtype
     out["refractory"] = rec.refractory
     out["alerts"] = [
-        {"level": a.level, "code": a.code, "message": a.message, "references": list(a.references)}
+        {
+            "level": a.level,
+            "code": a.code,
+            "message": a.message,
+            "references": _cite(a.reference_ids, cited),
+        }
         for a in rec.alerts
     ]
     out["options"] = [
@@ -192,7 +220,8 @@ def record(result: CaseResult, *, explain: bool = False, top: int | None = None)
             "score": o.score,
             "reasons": list(o.reasons),
             "caveats": list(o.caveats),
-            "references": list(o.references),
+            "caveat_codes": list(o.caveat_codes),
+            "references": _cite(o.reference_ids, cited),
             "continued": list(o.continued),
             "missing": list(o.missing),
         }
@@ -205,6 +234,8 @@ def record(result: CaseResult, *, explain: bool = False, top: int | None = None)
             "reason": e.reason,
             "reasons": list(e.reasons),
             "rules": list(e.rules),
+            "codes": list(e.codes),
+            "references": _cite(e.reference_ids, cited),
         }
         for e in rec.excluded
     ]
@@ -220,6 +251,7 @@ def record(result: CaseResult, *, explain: bool = False, top: int | None = None)
             "therapies": list(c.therapies),
             "options": list(c.options),
             "reasons": list(c.reasons),
+            "references": _cite(c.reference_ids, cited),
         }
         for c in rec.checks
     ]
@@ -242,7 +274,50 @@ def record(result: CaseResult, *, explain: bool = False, top: int | None = None)
         out["trace"] = [
             {"phase": s.phase, "subject": s.subject, "message": s.message} for s in rec.trace
         ]
+    if references == REFERENCES_EACH:
+        labels = pathway.labels
+        out["references"] = {rid: labels[rid] for rid in cited}
     return out
+
+
+_SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+
+
+def record_columns() -> dict[str, str]:
+    """Every top-level key a record can have, with a SQL type (DuckDB's names), from the
+    published record schema: readers that infer columns from a sample miss a key seen
+    only late (a rare error record); given these columns they never do."""
+    from . import resources
+
+    defs = resources.schema("record")["$defs"]
+    typed = {**defs["common"]["properties"]}
+    out: dict[str, str] = {}
+    for kind in ("ok", "error", "validated"):
+        for key, spec in defs[kind]["properties"].items():
+            spec = typed.get(key, spec) if spec is True else spec
+            kinds = spec.get("type", "object") if isinstance(spec, dict) else "object"
+            plain = [k for k in ([kinds] if isinstance(kinds, str) else kinds) if k != "null"]
+            sql = _SQL_TYPES.get(plain[0], "JSON") if len(plain) == 1 else "JSON"
+            if "const" in spec or "enum" in spec:
+                sql = "VARCHAR"
+            out.setdefault(key, sql)
+    first = ("source", "document", "id", "status", "tool", "pathway")
+    return {key: out[key] for key in (*first, *(k for k in out if k not in first))}
+
+
+def _cite(ids: tuple[str, ...], cited: dict[str, None]) -> list[str]:
+    cited.update(dict.fromkeys(ids))
+    return list(ids)
+
+
+def header(pathway: Pathway) -> dict[str, Any]:
+    """What ``--references once`` writes before the records: provenance and every citation,
+    as text (``references``, the same map a record carries) and field by field."""
+    return {
+        **pathway.provenance,
+        "references": pathway.labels,
+        "reference_details": pathway.citations,
+    }
 
 
 def _problem(problem: Problem) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 
 from .. import __version__
-from ..pathway import Node, Pathway, Reference
+from ..pathway import Node, Pathway
 from ..problems import display
 from ..results import CaseResult, Option, Recommendation
 from .common import left_out_lines, refractory_words, subtype_words
@@ -70,18 +70,6 @@ def _e(text: str) -> str:
     return escape(display(text, newlines=True), quote=True)
 
 
-def _link(ref: Reference) -> str:
-    if ref.pmid:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"
-    if ref.doi:
-        return f"https://doi.org/{ref.doi}"
-    if ref.pmcid:
-        return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{ref.pmcid}/"
-    if ref.nct:
-        return f"https://clinicaltrials.gov/study/{ref.nct}"
-    return ""
-
-
 def _references(pathway: Pathway, ids: Iterable[str]) -> str:
     items = []
     for rid in ids:
@@ -89,7 +77,7 @@ def _references(pathway: Pathway, ids: Iterable[str]) -> str:
         if ref is None:
             continue
         text = _e(ref.short or ref.citation)
-        url = _link(ref)
+        url = ref.url()
         title = _e(ref.label())
         items.append(
             f'<a href="{escape(url)}" title="{title}">{text}</a>'

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..results import CaseResult, record
+from ..results import REFERENCES_EACH, REFERENCES_ONCE, CaseResult, header, record
+
+if TYPE_CHECKING:
+    from ..pathway import Pathway
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _compact_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
@@ -34,21 +37,55 @@ class Encoder:
     """Turns one result into its JSON bytes (picklable, for worker processes)."""
 
     def __init__(
-        self, *, pretty: bool, explain: bool = False, top: int | None = None, ascii: bool = False
+        self,
+        pathway: Pathway,
+        *,
+        pretty: bool,
+        explain: bool = False,
+        top: int | None = None,
+        ascii: bool = False,
+        references: str = REFERENCES_EACH,
     ) -> None:
+        self.pathway = pathway
         self.pretty = pretty
         self.explain = explain
         self.top = top
         self.ascii = ascii
+        self.references = references
 
     def __call__(self, result: CaseResult) -> bytes:
-        return self.data(record(result, explain=self.explain, top=self.top))
+        return self.data(
+            record(
+                result,
+                self.pathway,
+                explain=self.explain,
+                top=self.top,
+                references=self.references,
+            )
+        )
 
     def data(self, data: Any) -> bytes:
         if self.pretty:
             text = (_pretty_ascii if self.ascii else _pretty)(data)
             return ("  " + text.replace("\n", "\n  ")).encode("utf-8")
         return (_compact_ascii if self.ascii else _compact)(data).encode("utf-8")
+
+    def opening(self, *, as_list: bool) -> bytes:
+        """What comes before the records: ``[``, or with ``--references once`` the header."""
+        if self.references != REFERENCES_ONCE:
+            return b"[" if as_list else b""
+        head = header(self.pathway)
+        if not as_list:  # JSON Lines: one header line, told apart by "header": true
+            return self.data({"header": True, **head}) + LINE_SEPARATOR
+        # JSON: an envelope whose last key is the list of records
+        text = (_pretty_ascii if self.ascii else _pretty)({**head, "records": []})
+        return text[: text.rindex("[")].encode("utf-8") + b"["
+
+    def closing(self, *, as_list: bool, empty: bool) -> bytes:
+        if not as_list:
+            return b""
+        end = b"]" if empty else b"\n]"
+        return end + (b"\n}\n" if self.references == REFERENCES_ONCE else b"\n")
 
 
 def _bytes_writer(sink: Any) -> Any:
@@ -64,21 +101,21 @@ def separator(*, as_list: bool) -> bytes:
     return LIST_SEPARATOR if as_list else LINE_SEPARATOR
 
 
-def write_blocks(blocks: Iterable[bytes], sink: Any, *, as_list: bool) -> None:
+def write_blocks(blocks: Iterable[bytes], sink: Any, encoder: Encoder, *, as_list: bool) -> None:
     """Write blocks of encoded records, each record followed by ``separator``."""
     write = _bytes_writer(sink)
+    write(encoder.opening(as_list=as_list))
     if not as_list:
         for block in blocks:
             if block:
                 write(block)
         return
-    write(b"[")
     first = True
     for block in blocks:
         if block:
             write((b"\n" if first else LIST_SEPARATOR) + block[: -len(LIST_SEPARATOR)])
             first = False
-    write(b"\n]\n" if not first else b"]\n")
+    write(encoder.closing(as_list=True, empty=first))
 
 
 def _write(
@@ -86,39 +123,57 @@ def _write(
 ) -> Iterator[CaseResult]:
     end = separator(as_list=as_list)
     write = _bytes_writer(sink)
+    write(encoder.opening(as_list=as_list))
     if not as_list:
         for result in results:
             write(encoder(result) + end)
             yield result
         return
-    write(b"[")
     first = True
     for result in results:
         write((b"\n" if first else end) + encoder(result))
         first = False
         yield result
-    write(b"\n]\n" if not first else b"]\n")
+    write(encoder.closing(as_list=True, empty=first))
 
 
 def write_json(
     results: Iterable[CaseResult],
     sink: Any,
+    pathway: Pathway,
     *,
     explain: bool = False,
     top: int | None = None,
+    references: str = REFERENCES_EACH,
 ) -> Iterator[CaseResult]:
     """Write a JSON list, one record per case; yields each result once written."""
-    encoder = Encoder(pretty=True, explain=explain, top=top, ascii=not getattr(sink, "utf8", True))
+    encoder = Encoder(
+        pathway,
+        pretty=True,
+        explain=explain,
+        top=top,
+        ascii=not getattr(sink, "utf8", True),
+        references=references,
+    )
     return _write(results, sink, encoder, as_list=True)
 
 
 def write_jsonl(
     results: Iterable[CaseResult],
     sink: Any,
+    pathway: Pathway,
     *,
     explain: bool = False,
     top: int | None = None,
+    references: str = REFERENCES_EACH,
 ) -> Iterator[CaseResult]:
     """Write one compact JSON record per line; yields each result once written."""
-    encoder = Encoder(pretty=False, explain=explain, top=top, ascii=not getattr(sink, "utf8", True))
+    encoder = Encoder(
+        pathway,
+        pretty=False,
+        explain=explain,
+        top=top,
+        ascii=not getattr(sink, "utf8", True),
+        references=references,
+    )
     return _write(results, sink, encoder, as_list=False)

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..problems import format_location, format_problem
-from ..results import CaseResult, record
+from ..results import CaseResult
 
 if TYPE_CHECKING:
     from ..golden import GoldenReport
     from ..lint import Finding
+    from ..pathway import Pathway
 
 
 def github_escape(text: str, *, prop: bool = False) -> str:
@@ -34,14 +35,14 @@ def github_command(
     return f"::{level} {','.join(props)}::{github_escape(message)}"
 
 
-def write_validation(results: Iterable[CaseResult], out: Any, fmt: str) -> Iterator[CaseResult]:
+def write_validation(
+    results: Iterable[CaseResult], out: Any, fmt: str, pathway: Pathway
+) -> Iterator[CaseResult]:
     """One line per problem (text, github) or one JSON list of records; yields each result."""
     if fmt == "json":
-        items = []
-        for result in results:
-            items.append(record(result))
-            yield result
-        out.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        from .json import write_json
+
+        yield from write_json(results, out, pathway)
         return
     for result in results:
         for problem in result.problems:

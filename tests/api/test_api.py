@@ -146,7 +146,7 @@ def test_everything_that_crosses_a_process_boundary_pickles() -> None:
     pipeline = pickle.loads(pickle.dumps(Pipeline(pathway, trace=True)))
     result = pipeline.run_data(yaml.safe_load(EXAMPLE.read_text()), str(EXAMPLE))
     assert pickle.loads(pickle.dumps(result)) == result
-    assert record(result, explain=True)["trace"]
+    assert record(result, repo_pathway(), explain=True)["trace"]
 
 
 def test_a_loaded_pathway_is_reused_not_reread() -> None:
@@ -164,9 +164,10 @@ def test_pathway_test_diff_and_suggest_agree(path: str) -> None:
     pathway = repo_pathway()
     loaded, problems = golden.load_case(path, Pipeline(pathway))
     assert loaded is not None, problems
-    from_test = record(loaded.result)
+    from_test = record(loaded.result, pathway)
     (answer,) = impact.answers(pathway, _read_afresh(), [path])
-    assert record(answer.before) == record(answer.after) == from_test
+    assert record(answer.before, pathway) == record(answer.after, pathway) == from_test
     profile = loaded.data["profile"]
     assert suggest(profile, pathway, source=path) == from_test
-    assert record(CaseResult(path, 0, profile["id"], loaded.result.recommendation)) == from_test
+    again = CaseResult(path, 0, profile["id"], loaded.result.recommendation)
+    assert record(again, pathway) == from_test

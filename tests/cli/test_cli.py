@@ -99,7 +99,14 @@ def test_suggest_with_another_pathway(tmp_path: Path) -> None:
         "id: m\nage: 40\ndiagnosis: {subtype: polymyositis}\nhistory: [{therapy: MTX}]\n"
     )
     result = invoke("suggest", str(case), "--pathway", MINI, "-f", "json")
-    assert json.loads(result.stdout)[0]["pathway"] == {"id": "mini", "version": "0.1.0"}
+    import hashlib
+
+    sha = hashlib.sha256(Path(MINI).read_bytes()).hexdigest()
+    assert json.loads(result.stdout)[0]["pathway"] == {
+        "id": "mini",
+        "version": "0.1.0",
+        "sha256": sha,
+    }
     # the example names therapies the mini catalogue does not know
     unknown = invoke("suggest", EXAMPLE, "--pathway", MINI)
     assert unknown.exit_code == 1 and "unknown therapy 'azathioprine'" in unknown.stderr

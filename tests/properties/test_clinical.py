@@ -11,16 +11,19 @@ import json
 import re
 from typing import Any
 
+import jsonschema
 from helpers import repo_pathway
 from hypothesis import given
 from strategies import profiles
 
+from myositis_cli import resources
 from myositis_cli.engine import suggest
 from myositis_cli.pathway import ALERT_LEVELS, TIERS, profile_validator
 from myositis_cli.profile import build_profile
 from myositis_cli.results import CaseResult, Recommendation, record
 
 PATHWAY = repo_pathway()
+RECORD_SCHEMA = jsonschema.Draft202012Validator(resources.schema("record"))
 DOSE = re.compile(r"\b\d+(\.\d+)?\s?(mg|g/kg|mg/kg|mg/m2|mg/m²|units|U)\b")
 
 
@@ -247,12 +250,17 @@ def test_no_doses_and_always_a_disclaimer(data: dict[str, Any]) -> None:
 
 @given(profiles(PATHWAY))
 def test_deterministic_and_json_serialisable(data: dict[str, Any]) -> None:
-    first = record(CaseResult("x.yaml", 0, data["id"], _run(data)), explain=True)
-    second = record(CaseResult("x.yaml", 0, data["id"], _run(data)), explain=True)
+    first = record(CaseResult("x.yaml", 0, data["id"], _run(data)), PATHWAY, explain=True)
+    second = record(CaseResult("x.yaml", 0, data["id"], _run(data)), PATHWAY, explain=True)
     one = json.dumps(first, ensure_ascii=False)
     assert one == json.dumps(second, ensure_ascii=False)
     for pointer in first["missing"]:
         assert pointer.startswith("/")
+    # the published record schema holds for every generated profile, explained or not
+    errors = list(RECORD_SCHEMA.iter_errors(first))
+    assert not errors, errors[0].message[:300]
+    lean = record(CaseResult("x.yaml", 0, data["id"], _run(data)), PATHWAY, references="once")
+    assert RECORD_SCHEMA.is_valid(lean) and "references" not in lean
 
 
 @given(profiles(PATHWAY))

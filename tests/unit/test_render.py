@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
 
-from helpers import EXAMPLES, FIXTURES, repo_pathway
+from helpers import EXAMPLES, FIXTURES, PATHWAY_FILE, repo_pathway
 from rich.console import Console
 from syrupy.assertion import SnapshotAssertion
 
+import myositis_cli
 from myositis_cli import loading
 from myositis_cli.batch import Source, expand, run
 from myositis_cli.pathway import compile_pathway, read_pathway_document
@@ -123,22 +125,27 @@ def test_top_and_explain() -> None:
 
 def test_json_is_one_list_and_byte_identical() -> None:
     out1, out2 = io.StringIO(), io.StringIO()
-    list(json_render.write_json(results(EXAMPLES / "clinic-list.yaml"), out1))
-    list(json_render.write_json(results(EXAMPLES / "clinic-list.yaml"), out2))
+    list(json_render.write_json(results(EXAMPLES / "clinic-list.yaml"), out1, repo_pathway()))
+    list(json_render.write_json(results(EXAMPLES / "clinic-list.yaml"), out2, repo_pathway()))
     assert out1.getvalue() == out2.getvalue()
     records = json.loads(out1.getvalue())
     assert [r["id"] for r in records] == ["clinic-ibm", "clinic-jdm-new", "clinic-dm-new-adult"]
     empty = io.StringIO()
-    list(json_render.write_json([], empty))
+    list(json_render.write_json([], empty, repo_pathway()))
     assert json.loads(empty.getvalue()) == []
 
 
 def test_record_keys_are_the_contract() -> None:
-    rec = record(results()[0])
+    rec = record(results()[0], repo_pathway())
     assert list(rec)[:4] == ["source", "document", "id", "status"]
     for key in ("pathway", "refractory", "alerts", "options", "excluded", "missing", "disclaimer"):
         assert key in rec
-    assert rec["pathway"] == {"id": "refractory-myositis", "version": repo_pathway().version}
+    assert rec["pathway"] == {
+        "id": "refractory-myositis",
+        "version": repo_pathway().version,
+        "sha256": hashlib.sha256(PATHWAY_FILE.read_bytes()).hexdigest(),
+    }
+    assert rec["tool"] == {"name": "myositis", "version": myositis_cli.__version__}
     option = rec["options"][0]
     for key in (
         "rank",
@@ -159,7 +166,7 @@ def test_record_keys_are_the_contract() -> None:
 
 def test_jsonl_one_compact_line_per_record() -> None:
     out = io.StringIO()
-    list(json_render.write_jsonl(results(EXAMPLES / "clinic-list.yaml"), out))
+    list(json_render.write_jsonl(results(EXAMPLES / "clinic-list.yaml"), out, repo_pathway()))
     lines = out.getvalue().splitlines()
     assert len(lines) == 3 and all(json.loads(line)["status"] == "ok" for line in lines)
     assert ", " not in lines[0].split('"disclaimer"')[0][:20]
