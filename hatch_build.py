@@ -38,6 +38,8 @@ class CompiledPathwayHook(BuildHookInterface):  # type: ignore[type-arg]
         for yaml_file in sorted((root / "pathways").glob("*.yaml")):
             raw = yaml_file.read_bytes()
             data, _ = pathway_document_from_bytes(raw, str(yaml_file))
+            if not (isinstance(data, dict) and "pathway" in data):
+                continue  # a table beside the pathway (the classification criteria)
             pathway, problems = compile_pathway(data, str(yaml_file))
             if pathway is None or problems:
                 raise SystemExit(f"{yaml_file}: invalid pathway, not shipped: {problems[:3]}")

@@ -329,6 +329,7 @@ class _Batch:
         limits: Limits,
         trace: bool = False,
         engine: bool = True,
+        classify: bool = False,
     ) -> None:
         from . import batch, outputs
         from .parallel import usable_cpus
@@ -350,7 +351,7 @@ class _Batch:
         pw = _load(pathway, limits)
         outputs.check_target(output, self.inputs, pw.source if pathway is not None else None)
         self.output = output
-        self.pipeline = Pipeline(pw, limits, trace=trace, engine=engine)
+        self.pipeline = Pipeline(pw, limits, trace=trace, engine=engine, classify=classify)
         self.sources = batch.expand(self.inputs, input_format.value)  # streamed: flat memory
         self.workers = usable_cpus() if jobs == 0 else jobs
         self.parallel = self.workers > 1 and batch.STDIN not in self.inputs
@@ -737,6 +738,77 @@ def validate(
             ok, failed = _tally(written)
             report.commit()
         _summary(ok, failed, quiet=quiet, noun="document")
+        return exit_code(failed)
+
+    _guard(run)
+
+
+class ClassifyFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+@app.command()
+def classify(
+    inputs: Inputs = None,
+    format: Annotated[
+        ClassifyFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ClassifyFormat.table,
+    pathway: PathwayOption = None,
+    output: OutputOption = None,
+    jobs: JobsOption = 1,
+    input_format: InputFormatOption = InputFormat.auto,
+    files_from: FilesFrom = None,
+    nul: NulSeparated = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No summary line or progress bar on stderr.")
+    ] = False,
+    max_file_size: MaxFileSize = _DEFAULT_LIMITS[0],
+    max_depth: MaxDepth = _DEFAULT_LIMITS[1],
+    max_alias_nodes: MaxAliasNodes = _DEFAULT_LIMITS[2],
+) -> None:
+    """The 2017 EULAR/ACR classification criteria for each profile: the score without and
+    with biopsy, the category, and what the unrecorded items could make of it.
+
+    Classification for research and diagnosis support, not a diagnosis. Exit 0 when
+    every case was classified, 1 when any was rejected (the others still are), 2 for a
+    usage error; 130 after Ctrl-C, 143 after SIGTERM.
+    """
+
+    def run() -> int:
+        from .outputs import Report
+        from .render import classify as render
+        from .results import exit_code
+
+        job = _Batch(
+            inputs or [],
+            files_from=files_from,
+            nul=nul,
+            input_format=input_format,
+            output=output,
+            pathway=pathway,
+            jobs=jobs,
+            limits=_limits(max_file_size, max_depth, max_alias_nodes),
+            engine=False,
+            classify=True,
+        )
+        criteria = job.pipeline.pathway.criteria
+        with Report(output) as report:
+            results = _progress(job.results(), quiet=quiet, output=output)
+            sink = report.sink
+            if format in (ClassifyFormat.json, ClassifyFormat.jsonl):
+                written = render.write_json(
+                    results, sink, criteria, lines=format is ClassifyFormat.jsonl
+                )
+            elif format is ClassifyFormat.markdown:
+                written = render.write_markdown(results, sink, criteria)
+            else:
+                written = render.write_text(results, sink, criteria, width=_width(sink) or 100)
+            ok, failed = _tally(written)
+            report.commit()
+        _summary(ok, failed, quiet=quiet)
         return exit_code(failed)
 
     _guard(run)

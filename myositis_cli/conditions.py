@@ -738,6 +738,45 @@ class CurrentTherapy(Condition):
         return "currently taking " + " or ".join(self.names)
 
 
+class ClassifiedAs(Condition):
+    """The classification criteria place the recorded items in one of these categories.
+
+    True when every completion of the unrecorded items stays in ``categories``,
+    false when none can, unknown (naming the items that would decide) between.
+    Without a ``classification`` section it is false: the criteria say nothing
+    yet, and the pathway does not ask every patient for them.
+    """
+
+    __slots__ = ("categories", "criteria")
+
+    def __init__(self, categories: frozenset[str], criteria: Callable[[], Any]) -> None:
+        self.categories = categories
+        self.criteria = criteria  # loads the table on first use
+
+    def evaluate(self, ctx: Context) -> Result:
+        from .criteria import classify
+
+        if not isinstance(ctx.values.get("classification"), Mapping):
+            return False, EMPTY
+        result = classify(self.criteria(), ctx.values)
+        if not result.recorded_any:
+            return False, EMPTY
+        column = result.applicable
+        reachable = set(column.category_range)
+        if reachable <= self.categories:
+            return True, EMPTY
+        if not reachable & self.categories:
+            return False, EMPTY
+        return None, frozenset(f"/classification/{item}" for item in column.unknown)
+
+    def words(self) -> str:
+        named = sorted(c.replace("_", " ").replace("not iim", "not IIM") for c in self.categories)
+        return "the recorded classification items score " + " or ".join(named)
+
+
+CATEGORY_NAMES: Final = ("not_iim", "possible", "probable", "definite")
+
+
 def _operand_words(operand: Any, op: Operator) -> str:
     if isinstance(operand, frozenset):
         items = sorted(operand, key=str)
@@ -768,6 +807,7 @@ class Environment:
     outcomes: tuple[str, ...]
     problems: list[Problem] = field(default_factory=list)
     facts_used: set[str] = field(default_factory=set)
+    criteria: Callable[[], Any] | None = None  # the classification table, loaded on first use
 
     def error(self, rule: str, message: str, pointer: str) -> None:
         self.problems.append(Problem("pathway", message, pointer, rule=rule))
@@ -841,7 +881,9 @@ def compile_condition(raw: Any, pointer: str, env: Environment) -> Condition:
         return CurrentTherapy(ids, tuple(env.therapies.get(t, t) for t in ids))
     if "field" in raw:
         return _compile_leaf(raw, pointer, env)
-    known = ["all", "any", "not", "fact", "field", "history", "current"]
+    if "classification" in raw:
+        return _compile_classification(raw, pointer, env)
+    known = ["all", "any", "not", "fact", "field", "history", "current", "classification"]
     first = next(iter(keys), "")
     guess = did_you_mean(str(first), known)
     env.error(
@@ -851,6 +893,34 @@ def compile_condition(raw: Any, pointer: str, env: Environment) -> Condition:
         pointer,
     )
     return Always()
+
+
+def _compile_classification(raw: dict[str, Any], pointer: str, env: Environment) -> Condition:
+    here = f"{pointer}/classification"
+    if len(raw) != 1:
+        env.error("bad-condition", "'classification' must stand alone in its mapping", pointer)
+    wanted = raw["classification"]
+    if not isinstance(wanted, list) or not wanted:
+        env.error("bad-condition", "'classification' takes a list of categories", here)
+        return Always()
+    for i, name in enumerate(wanted):
+        if name not in CATEGORY_NAMES:
+            guess = did_you_mean(str(name), CATEGORY_NAMES)
+            env.error(
+                "bad-value",
+                f"unknown category '{name}'"
+                + (
+                    f" (did you mean {guess}?)"
+                    if guess
+                    else f"; expected {', '.join(CATEGORY_NAMES)}"
+                ),
+                f"{here}/{i}",
+            )
+            return Always()
+    if env.criteria is None:
+        env.error("bad-condition", "this pathway has no classification criteria table", here)
+        return Always()
+    return ClassifiedAs(frozenset(wanted), env.criteria)
 
 
 def _compile_leaf(raw: dict[str, Any], pointer: str, env: Environment) -> Condition:

@@ -165,7 +165,7 @@ def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -
             and (case_id is None or pattern not in case_id)
         ):
             continue
-        outcome, reached = judge_case(path, loaded, problems)
+        outcome, reached = judge_case(path, loaded, problems, pathway)
         report.reached |= reached
         report.outcomes.append(outcome)
     return report
@@ -174,19 +174,64 @@ def run_cases(pathway: Pathway, directory: str, *, pattern: str | None = None) -
 def check_case(pipeline: Pipeline, path: str) -> tuple[CaseOutcome, frozenset[str]]:
     """One golden case on its own: its outcome and what its walk reached."""
     loaded, problems = load_case(path, pipeline)
-    return judge_case(path, loaded, problems)
+    return judge_case(path, loaded, problems, pipeline.pathway)
 
 
 def judge_case(
-    path: str, loaded: LoadedCase | None, problems: list[Problem]
+    path: str, loaded: LoadedCase | None, problems: list[Problem], pathway: Pathway
 ) -> tuple[CaseOutcome, frozenset[str]]:
     if loaded is None:
         return CaseOutcome(path, None, "", problems=tuple(problems)), frozenset()
     rec = loaded.result.recommendation
     assert rec is not None
-    failures = tuple(compare(loaded.data["expect"], rec))
+    expect = loaded.data["expect"]
+    failures = compare(expect, rec)
+    if "classification" in expect:
+        failures += compare_classification(
+            expect["classification"], pathway, loaded.data["profile"]
+        )
     case_id = loaded.data["profile"]["id"]
-    return CaseOutcome(path, case_id, loaded.data["description"], failures), frozenset(rec.reached)
+    outcome = CaseOutcome(path, case_id, loaded.data["description"], tuple(failures))
+    return outcome, frozenset(rec.reached)
+
+
+def compare_classification(expect: dict[str, Any], pathway: Pathway, profile: Any) -> list[str]:
+    """Each way ``myositis classify`` differs from a case's expected classification."""
+    from .criteria import classification_record
+
+    criteria = pathway.criteria
+    from .criteria import classify
+
+    got = classification_record(criteria, classify(criteria, profile))
+    failures = []
+    for column in ("without_biopsy", "with_biopsy"):
+        if column not in expect:
+            continue
+        want, have = expect[column], got[column]
+        if want is None or have is None:
+            if want != have:
+                failures.append(f"classification {column}: expected {want}, got {have}")
+            continue
+        for key, value in want.items():
+            actual = have[key]
+            if key == "decisive":
+                actual = [d["item"] for d in actual]
+            if key in ("score", "min", "max"):
+                same = round(value * 10) == round(actual * 10)
+            elif key in ("unknown", "decisive"):
+                same = sorted(value) == sorted(actual)
+            else:
+                same = value == actual
+            if not same:
+                failures.append(f"classification {column} {key}: expected {value}, got {actual}")
+    if "classifiable" in expect and expect["classifiable"] != got["classifiable"]:
+        failures.append(
+            f"classification classifiable: expected {expect['classifiable']}, got {got['classifiable']}"
+        )
+    for text in expect.get("notes_contain", []):
+        if not any(text in note for note in got["notes"]):
+            failures.append(f"classification notes: expected one containing {text!r}")
+    return failures
 
 
 def compare(expect: dict[str, Any], rec: Recommendation) -> list[str]:

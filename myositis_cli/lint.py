@@ -119,7 +119,36 @@ def check(
             Finding(rule, severity, message, source, located.line, located.column, pointer, subject)
         )
     findings += _cases(pathway, cases_dir)
+    findings += _criteria(pathway)
     return sorted(findings, key=lambda f: (f.source, f.line or 0, f.column or 0, f.rule))
+
+
+def _criteria(pathway: Pathway) -> list[Finding]:
+    """The classification table the pathway names: its schema and the criteria-* rules."""
+    from pathlib import Path
+
+    from . import loading
+    from .criteria import compile_criteria
+
+    name = pathway.criteria_file
+    if not name:
+        return []
+    path = str(Path(pathway.source).parent / name)
+    try:
+        raw = loading.read_file(path)
+    except loading.LoadError as exc:
+        message = f"classification_criteria names {name}, which cannot be read: {exc.message}"
+        return [
+            Finding(
+                "criteria-missing",
+                "error",
+                message,
+                pathway.source,
+                pointer="/classification_criteria",
+            )
+        ]
+    _, problems = compile_criteria(raw, path)
+    return [_finding(path, p, "error") for p in problems]
 
 
 def _finding(source: str, problem: Problem, severity: str) -> Finding:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import loading, resources
 from .conditions import (
@@ -29,6 +29,9 @@ from .conditions import (
     fields_from_schema,
 )
 from .errors import PathwayError
+
+if TYPE_CHECKING:
+    from .criteria import Criteria
 from .problems import Locator, Problem, did_you_mean
 from .validation import Validator
 
@@ -273,6 +276,7 @@ class Pathway:
     aliases: dict[str, str]  # lower-case name -> therapy id
     checks: dict[str, CheckSpec] = field(default_factory=dict)  # pointer -> how to ask
     empty_answer: EmptyAnswer | None = None
+    criteria_file: str | None = None  # the classification table's name, beside the pathway
     data: Any = None
     locator: Locator | None = None
     raw: bytes | None = None  # the file's bytes, when loaded from a file
@@ -320,6 +324,11 @@ class Pathway:
     @cached_property
     def labels(self) -> dict[str, str]:
         return {rid: ref.label() for rid, ref in self.references.items()}
+
+    @property
+    def criteria(self) -> Criteria:
+        """The classification table this pathway names, or the bundled one."""
+        return criteria_for(self.source, self.criteria_file)
 
     @cached_property
     def alert_codes(self) -> frozenset[str]:
@@ -513,6 +522,18 @@ def load_pathway_bytes(
     return pathway
 
 
+def criteria_for(source: str, name: str | None) -> Criteria:
+    """The classification table named by a pathway at ``source`` (beside it), else the bundled one."""
+    from .criteria import DEFAULT_CRITERIA, load_criteria
+
+    if not name or is_bundled(source):
+        return load_criteria(str(resources.data_dir("pathways") / (name or DEFAULT_CRITERIA)))
+    beside = Path(source).parent / name
+    if not beside.is_file() and ":" in source:  # REV:path from git: the working tree's table
+        beside = Path(source.split(":", 1)[1]).parent / name
+    return load_criteria(str(beside))
+
+
 def _sha256(raw: bytes) -> str:
     import hashlib
 
@@ -566,12 +587,14 @@ class _Builder:
         self.source = source
         self.problems: list[Problem] = []
         names = {tid: t["name"] for tid, t in data["therapies"].items()}
+        table = data.get("classification_criteria")
         self.env = Environment(
             fields=profile_fields(),
             fact_titles={name: f["title"] for name, f in data["facts"].items()},
             therapies=names,
             outcomes=OUTCOMES,
             problems=self.problems,
+            criteria=(lambda: criteria_for(source, table)) if table else None,
         )
         self.references = data["references"]
 
@@ -728,6 +751,7 @@ class _Builder:
             aliases=aliases,
             checks=checks,
             empty_answer=empty_answer,
+            criteria_file=d.get("classification_criteria"),
             data=d,
         )
 

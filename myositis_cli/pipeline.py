@@ -37,15 +37,17 @@ class Pipeline:
         trace: bool = False,
         engine: bool = True,
         validator: Validator | None = None,
+        classify: bool = False,
     ) -> None:
         self.pathway = pathway
         self.limits = limits
         self.trace = trace
         self.engine = engine  # False: schema and semantic checks only (validate)
+        self.classify = classify  # the classification criteria instead of the engine
         self.validator = validator or profile_validator()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (self.pathway, self.limits, self.trace, self.engine))
+        return (_restore, (self.pathway, self.limits, self.trace, self.engine, self.classify))
 
     # ------------------------------------------------------------------ sources
 
@@ -99,16 +101,23 @@ class Pipeline:
                 source,
                 number,
                 case_id,
-                problems=tuple(p.located(locator) for p in exc.problems),
+                problems=in_line_order(tuple(p.located(locator) for p in exc.problems)),
             )
+        if self.classify:
+            from .criteria import classify
+
+            classified = classify(self.pathway.criteria, data)
+            return CaseResult(source, number, case_id, classification=classified)
         if not self.engine:
             return CaseResult(source, number, case_id)
         recommendation = suggest(self.pathway, profile, trace=self.trace)
         return CaseResult(source, number, case_id, recommendation)
 
 
-def _restore(pathway: Pathway, limits: Limits, trace: bool, engine: bool) -> Pipeline:
-    return Pipeline(pathway, limits, trace=trace, engine=engine)
+def _restore(
+    pathway: Pathway, limits: Limits, trace: bool, engine: bool, classify: bool = False
+) -> Pipeline:
+    return Pipeline(pathway, limits, trace=trace, engine=engine, classify=classify)
 
 
 def internal_problem(exc: BaseException) -> Problem:

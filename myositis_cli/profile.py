@@ -120,6 +120,10 @@ def build_profile(data: Mapping[str, Any], pathway: Pathway) -> Profile:
             values[key] = value
 
     problems: list[Problem] = version_problems(data)
+    if "classification" in data:  # the same finding recorded twice must agree
+        from .criteria import contradictions
+
+        problems += contradictions(pathway.criteria, data)
     history: list[HistoryItem] = []
     current_outcomes = pathway.history_rules.current_outcomes
     raw_history = data.get("history")

@@ -141,6 +141,7 @@ class CaseResult(NamedTuple):
     id: str | None
     recommendation: Recommendation | None = None
     problems: tuple[Problem, ...] = ()
+    classification: Any = None  # a criteria.Classification, from ``myositis classify``
 
     @property
     def ok(self) -> bool:

@@ -75,20 +75,38 @@ def profiles(pathway: Any) -> st.SearchStrategy[dict[str, Any]]:
         max_size=6,
     )
     case_id = st.from_regex(r"\A[A-Za-z0-9._-]{1,20}\Z")
-    return st.fixed_dictionaries(
-        {"id": case_id, "age": _value(props["age"]), "diagnosis": _value(props["diagnosis"])},
-        optional={
-            "profile_version": st.sampled_from([1, 2]),
-            "sex": _value(props["sex"]),
-            "classification": _value(props["classification"]),
-            "manifestations": _value(props["manifestations"]),
-            "glucocorticoids": _value(props["glucocorticoids"]),
-            "history": history,
-            "safety": _value(props["safety"]),
-            "vaccination": _value(props["vaccination"]),
-            "prophylaxis": _value(props["prophylaxis"]),
-        },
-    ).map(versioned)
+    return (
+        st.fixed_dictionaries(
+            {"id": case_id, "age": _value(props["age"]), "diagnosis": _value(props["diagnosis"])},
+            optional={
+                "profile_version": st.sampled_from([1, 2]),
+                "sex": _value(props["sex"]),
+                "classification": _value(props["classification"]),
+                "manifestations": _value(props["manifestations"]),
+                "glucocorticoids": _value(props["glucocorticoids"]),
+                "history": history,
+                "safety": _value(props["safety"]),
+                "vaccination": _value(props["vaccination"]),
+                "prophylaxis": _value(props["prophylaxis"]),
+            },
+        )
+        .map(agreeing)
+        .map(versioned)
+    )
+
+
+def agreeing(data: dict[str, Any]) -> dict[str, Any]:
+    """A profile whose classification items agree with the same findings recorded elsewhere
+    (a contradiction is a validation error, tested on its own)."""
+    cls = data.get("classification")
+    if not isinstance(cls, dict):
+        return data
+    from myositis_cli.criteria import contradictions, load_criteria
+
+    clashing = {p.pointer.rsplit("/", 1)[1] for p in contradictions(load_criteria(), data)}
+    if not clashing:
+        return data
+    return {**data, "classification": {k: v for k, v in cls.items() if k not in clashing}}
 
 
 def _uses_version_2(node: dict[str, Any], data: Any) -> bool:

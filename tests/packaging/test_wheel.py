@@ -42,6 +42,10 @@ def test_wheel_contains_the_clinical_content(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for required in (
         "myositis_cli/pathways/refractory-myositis.yaml",
+        "myositis_cli/pathways/refractory-myositis.compiled.json",
+        "myositis_cli/pathways/classification-2017.yaml",
+        "myositis_cli/schemas/classification.schema.json",
+        "myositis_cli/schemas/record.schema.json",
         "myositis_cli/schemas/profile.schema.json",
         "myositis_cli/schemas/pathway.schema.json",
         "myositis_cli/schemas/profile-template.yaml",
@@ -87,3 +91,17 @@ def test_installed_wheel_runs_outside_the_repository(wheel: Path, tmp_path: Path
         [str(bindir / "myositis"), "pathway", "test"], cwd=outside, capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+    classified = subprocess.run(
+        [
+            str(bindir / "myositis"),
+            "classify",
+            str(EXAMPLES / "refractory-dm-skin.yaml"),
+            "-f",
+            "json",
+        ],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+    )
+    assert classified.returncode == 0, classified.stderr
+    assert json.loads(classified.stdout)[0]["criteria"]["id"] == "eular-acr-2017"
