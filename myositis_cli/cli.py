@@ -1123,7 +1123,7 @@ def pathway_check(
     pathways: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Pathway files (default: the bundled pathway).",
+            help="Pathway files (default: ./pathways/*.yaml when here, else the bundled one).",
             metavar="[PATHWAY]...",
             show_default=False,
         ),
@@ -1150,38 +1150,86 @@ def pathway_check(
             help="Warn when last_reviewed is older (default: the pathway's review_interval_days, else 365).",
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings fail too (exit 1), as yamllint --strict.")
+    ] = False,
+    select_rules: Annotated[
+        str | None,
+        typer.Option(
+            "--select", help="Report only these rules (comma-separated).", metavar="RULE,..."
+        ),
+    ] = None,
+    ignore_rules: Annotated[
+        str | None,
+        typer.Option(
+            "--ignore", help="Never report these rules (comma-separated).", metavar="RULE,..."
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings (report only).")
+    ] = False,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Also count the findings per rule.")
+    ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="A git revision to compare with: content changed and version unchanged is "
+            "an error (version-unchanged).",
+            metavar="REV",
+        ),
+    ] = None,
 ) -> None:
     """Lint a pathway: schema, references, reachability, evidence on every option.
 
-    Exit 0 when there are no findings, 1 when there are, 2 for usage errors.
+    The first line names the file checked and its sha256. Exit 0 when there are no
+    errors (warnings too with --strict), 1 when there are, 2 for usage errors.
     """
 
     def run() -> int:
-        from . import lint, resources
+        from . import lint, review
         from .render import reports
 
         chosen = format or (
             ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
         )
-        targets = [str(p) for p in pathways] if pathways else [str(resources.default_pathway())]
+        if base is not None and base.startswith("-"):
+            raise UsageError(f"--base {base}: a revision may not start with '-'")
+        selected = review.rule_list(select_rules, "--select")
+        ignored = review.rule_list(ignore_rules, "--ignore")
+        targets = [str(p) for p in pathways] if pathways else review.local_pathways()
         findings = []
         for target in targets:
             if not os.path.isfile(target):
                 raise UsageError(f"{target}: no such pathway file")
-            findings.extend(
-                lint.check(
-                    target, cases_dir=str(cases) if cases else None, max_age_days=max_age_days
-                )
+            line = review.banner("pathway check", target)
+            if chosen is ReportFormat.json:
+                _err(line)
+            else:
+                sys.stdout.write(line + "\n")
+            found = lint.check(
+                target,
+                cases_dir=str(cases) if cases else None,
+                max_age_days=max_age_days,
+                base=base,
             )
+            findings.extend(review.select(found, selected, ignored))
         reports.write_findings(findings, sys.stdout, chosen.value)
-        if chosen is not ReportFormat.json:
-            errors = sum(1 for f in findings if f.severity == "error")
-            _err(
-                f"{len(targets)} pathway(s): {errors} error(s), {len(findings) - errors} warning(s)"
-                if findings
-                else f"{len(targets)} pathway(s): no findings"
+        errors = sum(1 for f in findings if f.severity == "error")
+        summary = (
+            f"{len(targets)} pathway(s): {errors} error(s), {len(findings) - errors} warning(s)"
+            if findings
+            else f"{len(targets)} pathway(s): no findings"
+        )
+        if statistics:
+            (sys.stdout if chosen is not ReportFormat.json else sys.stderr).write(
+                "".join(line + "\n" for line in review.statistics(findings))
             )
-        return EXIT_FINDINGS if findings else EXIT_OK
+        if chosen is not ReportFormat.json:
+            _err(summary)
+        review.step_summary(reports.findings_markdown(targets, findings))
+        return review.exit_for(findings, strict=strict, exit_zero=exit_zero)
 
     _guard(run)
 
@@ -1207,33 +1255,161 @@ def pathway_test(
             "--min-coverage",
             min=0,
             max=100,
-            help="Fail when node coverage is below PCT.",
+            help="Fail when node coverage is below PCT (full runs only).",
             metavar="PCT",
         ),
     ] = None,
     format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="text or json.")
-    ] = ReportFormat.text,
+        ReportFormat,
+        typer.Option(
+            "--format", "-f", help="text, json, or github (annotations on failing cases)."
+        ),
+    ] = None,  # type: ignore[assignment]
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Rewrite the selected cases' expectations from today's answers (needs -k or --all); "
+            "shows the diff first.",
+        ),
+    ] = False,
+    update_all: Annotated[bool, typer.Option("--all", help="With --update: every case.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --update: show the diff, write nothing.")
+    ] = False,
 ) -> None:
     """Run golden cases against a pathway: failures, then node, rule and alert coverage.
 
-    Exit 0 when all pass (and coverage meets --min-coverage), 1 otherwise.
+    Without --pathway: ./pathways/*.yaml when here (with their cases/), else the bundled
+    pathway; the first line names the file and its sha256. Exit 0 when all pass (and
+    coverage meets --min-coverage), 1 otherwise.
     """
 
     def run() -> int:
-        from . import golden
+        from . import golden, review
         from .render import reports
 
-        pw = _load(pathway)
-        directory = str(cases) if cases else golden.default_cases_dir(pw)
-        report = golden.run_cases(pw, directory, pattern=pattern)
-        reports.write_golden(
-            report, sys.stdout, "json" if format is ReportFormat.json else "text", min_coverage
+        chosen = format or (
+            ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
         )
-        passed = report.failed == 0 and report.errors == 0 and report.total > 0
-        if min_coverage is not None and report.node_coverage() * 100 < min_coverage:
-            passed = False
+        if update and not (pattern or update_all):
+            raise UsageError(
+                "--update rewrites golden cases: choose them with -k PATTERN, or --all"
+            )
+        if update_all and not update:
+            raise UsageError("--all goes with --update")
+        targets = [str(pathway)] if pathway is not None else review.local_pathways()
+        passed = True
+        for target in targets:
+            line = review.banner("pathway test", target)
+            if chosen is ReportFormat.json:
+                _err(line)
+            else:
+                sys.stdout.write(line + "\n")
+            pw = _load(Path(target))
+            directory = str(cases) if cases else golden.default_cases_dir(pw)
+            if update:
+                passed = _update_cases(pw, directory, pattern, dry_run=dry_run) and passed
+                continue
+            report = golden.run_cases(pw, directory, pattern=pattern)
+            reports.write_golden(
+                report, sys.stdout, chosen.value, min_coverage, full=pattern is None
+            )
+            review.step_summary(reports.golden_markdown(report, full=pattern is None))
+            ok = report.failed == 0 and report.errors == 0 and report.total > 0
+            if (
+                pattern is None
+                and min_coverage is not None
+                and report.node_coverage() * 100 < min_coverage
+            ):
+                ok = False
+            passed = passed and ok
         return EXIT_OK if passed else EXIT_FINDINGS
+
+    _guard(run)
+
+
+def _update_cases(pw: Pathway, directory: str, pattern: str | None, *, dry_run: bool) -> bool:
+    """Rewrite failing expectations from today's answers; True when every case now passes."""
+    from . import golden, review
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(pw)
+    changed = 0
+    clean = True
+    for path in golden.case_files(directory):
+        loaded, problems = golden.load_case(path, pipeline)
+        if loaded is None:
+            for p in problems:
+                _err(f"{path}: cannot update an invalid case: {p.message}")
+            clean = False
+            continue
+        case_id = loaded.data["profile"]["id"]
+        if pattern and pattern not in os.path.basename(path) and pattern not in case_id:
+            continue
+        rec = loaded.result.recommendation
+        assert rec is not None
+        expect = loaded.data["expect"]
+        new, dropped = review.updated_expect(expect, rec)
+        if new == expect:
+            continue
+        with open(path, encoding="utf-8") as handle:
+            before = handle.read()
+        after = review.rewrite_expect(before, new)
+        sys.stdout.write(review.unified(path, before, after))
+        for key in dropped:
+            _err(f"{path}: expectation '{key}' could not be rewritten from the answer: dropped")
+        changed += 1
+        if not dry_run:
+            from .outputs import Report
+
+            with Report(Path(path)) as report:
+                report.sink.write(after)
+                report.commit()
+    _err(f"{changed} case(s) {'would be ' if dry_run else ''}updated")
+    return clean
+
+
+@pathway_app.command("case")
+def pathway_case(
+    profile: Annotated[
+        str, typer.Argument(help="A profile file (or - for stdin).", metavar="PROFILE")
+    ],
+    pathway: PathwayOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the case to FILE (refuses to overwrite).", dir_okay=False
+        ),
+    ] = None,
+    input_format: InputFormatOption = InputFormat.auto,
+) -> None:
+    """Scaffold a golden case from a profile: its expectations are today's answer, to check."""
+
+    def run() -> int:
+        from . import batch, review
+        from .outputs import Report
+        from .pipeline import Pipeline
+
+        pw = _load(pathway)
+        source = next(batch.expand([profile], input_format.value))
+        found = list(_documents_once(Pipeline(pw), source))
+        if len(found) != 1:
+            raise UsageError(f"{profile}: expected one profile, found {len(found)} documents")
+        result, data = found[0]
+        if not result.ok or result.recommendation is None:
+            _print_problems(result)
+            return EXIT_FINDINGS
+        text = review.scaffold(data, result.recommendation, pw, profile)
+        if output is not None:
+            if output.exists() or output.is_symlink():
+                raise UsageError(f"{output}: already exists; not overwritten")
+            with Report(output) as report:
+                report.sink.write(text)
+                report.commit()
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
 
     _guard(run)
 
@@ -1253,24 +1429,58 @@ def pathway_diff(
     format: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = DiffFormat.text,
+    details: Annotated[
+        Path | None,
+        typer.Option(
+            "--details",
+            help="Write every case's changes to FILE (.md, .json or text by its suffix).",
+            dir_okay=False,
+            metavar="FILE",
+        ),
+    ] = None,
     fail_on_change: Annotated[
         bool, typer.Option("--fail-on-change", help="Exit 1 when any case's answer changes.")
     ] = False,
+    fail_on_invalid: Annotated[
+        bool,
+        typer.Option("--fail-on-invalid", help="Exit 1 when a case profile is invalid."),
+    ] = False,
 ) -> None:
-    """Which cases' recommendations change between two pathway versions."""
+    """What an edit of the pathway changed (the edit, named) and its consequences for cases.
+
+    Exit 1 when the content changed but the version did not rise (version-unchanged), with
+    --fail-on-change when an answer changed, with --fail-on-invalid when a profile is
+    invalid; else 0.
+    """
 
     def run() -> int:
-        from . import impact
+        from . import impact, review
+        from .outputs import Report
         from .render import diffs
 
         report = impact.compare(old, new, cases)
-        diffs.write(report, sys.stdout, format.value)
+        if details is not None:
+            kind = {".md": "markdown", ".markdown": "markdown", ".json": "json"}.get(
+                details.suffix.lower(), "text"
+            )
+            with Report(details) as written:
+                diffs.write(
+                    report, sys.stdout, format.value, details=written.sink, details_fmt=kind
+                )
+                written.commit()
+        else:
+            diffs.write(report, sys.stdout, format.value)
         if format is not DiffFormat.json:
             _err(
-                f"{report.total} case(s): {report.changed} changed, {report.total - report.changed - report.errors} unchanged"
-                + (f", {report.errors} could not be run" if report.errors else "")
+                f"{report.total} case(s): {report.changed} changed, "
+                f"{report.total - report.changed - report.errors} unchanged"
+                + (f", {report.errors} invalid (not compared)" if report.errors else "")
             )
-        if report.errors:
+        review.step_summary(diffs.markdown(report))
+        if report.version_problem:
+            _err(f"error: {report.version_problem} [version-unchanged]")
+            return EXIT_FINDINGS
+        if fail_on_invalid and report.errors:
             return EXIT_FINDINGS
         return EXIT_FINDINGS if (fail_on_change and report.changed) else EXIT_OK
 
@@ -1290,20 +1500,87 @@ def pathway_show(pathway: PathwayOption = None) -> None:
     _guard(run)
 
 
+class DocFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+
+
+@pathway_app.command("doc")
+def pathway_doc(
+    pathway: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The pathway file (default: ./pathways/*.yaml when here, else the bundled one).",
+            metavar="[PATHWAY]",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    format: Annotated[
+        DocFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DocFormat.markdown,
+    output: OutputOption = None,
+) -> None:
+    """The pathway as a document for reviewers: every node, therapy, rule, alert and reference,
+    in words, each with its id; unreachable nodes marked."""
+
+    def run() -> int:
+        from . import lint, review
+        from .outputs import Report
+        from .render import document
+
+        target = Path(pathway) if pathway is not None else Path(review.local_pathways()[0])
+        pw = _load(target)
+        unreachable = lint.unreachable_nodes(pw)
+        text = (
+            document.html(pw, unreachable)
+            if format is DocFormat.html
+            else document.markdown(pw, unreachable)
+        )
+        with Report(output) as report:
+            report.sink.write(text)
+            report.commit()
+        return EXIT_OK
+
+    _guard(run)
+
+
+class LabelStyle(str, Enum):
+    short = "short"
+    full = "full"
+
+
 @pathway_app.command("export")
 def pathway_export(
     format: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="Diagram language.")
     ] = ExportFormat.mermaid,
     pathway: PathwayOption = None,
+    output: OutputOption = None,
+    root: Annotated[
+        str | None,
+        typer.Option("--root", help="Only the subtree under this node id.", metavar="NODE"),
+    ] = None,
+    labels: Annotated[
+        LabelStyle,
+        typer.Option("--labels", help="Edge labels: short (readable as a picture) or full."),
+    ] = LabelStyle.short,
 ) -> None:
     """The decision tree as diagram source (Mermaid or Graphviz dot)."""
 
     def run() -> int:
+        from .outputs import Report
         from .render import tree
 
         pw = _load(pathway)
-        sys.stdout.write(tree.mermaid(pw) if format is ExportFormat.mermaid else tree.dot(pw))
+        text = (
+            tree.mermaid(pw, root=root, labels=labels.value)
+            if format is ExportFormat.mermaid
+            else tree.dot(pw, root=root, labels=labels.value)
+        )
+        with Report(output) as report:
+            report.sink.write(text)
+            report.commit()
         return EXIT_OK
 
     _guard(run)

@@ -12,7 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import loading
 from .batch import Source, expand
@@ -29,8 +29,8 @@ class CaseDiff:
     source: str
     document: int
     id: str | None
-    changes: tuple[str, ...] = ()
-    error: str | None = None
+    changes: tuple[Change, ...] = ()
+    error: str | None = None  # invalid under both versions: counted, not compared
 
 
 @dataclass
@@ -40,6 +40,8 @@ class DiffReport:
     old_version: str
     new_version: str
     cases: list[CaseDiff] = field(default_factory=list)
+    before: Pathway | None = None
+    after: Pathway | None = None
 
     @property
     def total(self) -> int:
@@ -55,7 +57,98 @@ class DiffReport:
 
     @property
     def top_changed(self) -> int:
-        return sum(1 for c in self.cases if any(x.startswith("top option") for x in c.changes))
+        return sum(1 for c in self.cases if any(x.kind == "top" for x in c.changes))
+
+    @property
+    def edits(self) -> list[Any]:
+        from .edits import edits
+
+        if self.before is None or self.after is None:
+            return []
+        return edits(self.before, self.after)
+
+    @property
+    def version_problem(self) -> str | None:
+        from .edits import version_problem
+
+        if self.before is None or self.after is None:
+            return None
+        return version_problem(self.before, self.after)
+
+    def consequences(self) -> list[Consequence]:
+        """The per-case changes grouped by what they are, most important first."""
+        groups: dict[tuple[str, str, str, str], list[CaseDiff]] = {}
+        texts: dict[tuple[str, str, str, str], str] = {}
+        for case in self.cases:
+            seen: set[tuple[str, str, str, str]] = set()
+            for change in case.changes:
+                key = _group_key(change)
+                if key in seen:
+                    continue
+                seen.add(key)
+                groups.setdefault(key, []).append(case)
+                texts.setdefault(key, change.text)
+        return sorted(
+            (
+                Consequence(kind, therapy, old, new, texts[(kind, therapy, old, new)], tuple(cases))
+                for (kind, therapy, old, new), cases in groups.items()
+            ),
+            key=lambda c: (IMPORTANCE.index(c.kind), -len(c.cases), c.therapy, c.old, c.new),
+        )
+
+
+IMPORTANCE = (
+    "validity",
+    "refractory",
+    "top",
+    "excluded",
+    "unexcluded",
+    "option_added",
+    "option_removed",
+    "tier",
+    "alert_added",
+    "alert_removed",
+    "caveat_added",
+    "caveat_removed",
+    "evidence",
+    "rank",
+    "score",
+)
+
+
+class Consequence(NamedTuple):
+    """One kind of change and the cases it reaches."""
+
+    kind: str
+    therapy: str
+    old: str
+    new: str
+    example: str  # one case's sentence for it
+    cases: tuple[CaseDiff, ...]
+
+    def data(self, limit: int | None = None) -> dict[str, Any]:
+        ids = [_case_label(c) for c in self.cases]
+        return {
+            "kind": self.kind,
+            "therapy": self.therapy,
+            "old": self.old,
+            "new": self.new,
+            "cases": len(self.cases),
+            "ids": ids if limit is None else ids[:limit],
+        }
+
+
+def _case_label(case: CaseDiff) -> str:
+    return case.id or (case.source + (f"#{case.document}" if case.document else ""))
+
+
+def _group_key(change: Change) -> tuple[str, str, str, str]:
+    if change.kind == "rank":
+        direction = "up" if change.new < change.old else "down"
+        return ("rank", change.therapy, "", direction)
+    if change.kind in ("score", "option_added", "option_removed"):
+        return (change.kind, change.therapy, "", "")
+    return (change.kind, change.therapy, str(change.old), str(change.new))
 
 
 def open_pathway(spec: str) -> Pathway:
@@ -111,27 +204,26 @@ def compare(old: str, new: str, inputs: list[str]) -> DiffReport:
     if not inputs:
         raise UsageError("give the cases to compare with --cases DIR")
     before, after = open_pathway(old), open_pathway(new)
-    report = DiffReport(old, new, before.version, after.version)
+    report = DiffReport(old, new, before.version, after.version, before=before, after=after)
     for source, number, a, b in answers(before, after, inputs):
-        case_id = a.id
+        case_id = a.id or b.id
         if a.recommendation is None or b.recommendation is None:
             a_error, b_error = _error(a), _error(b)
             if a_error == b_error:
                 report.cases.append(CaseDiff(source, number, case_id, error=a_error))
             else:
-                report.cases.append(
-                    CaseDiff(
-                        source,
-                        number,
-                        case_id,
-                        (f"old: {a_error or 'accepted'}; new: {b_error or 'accepted'}",),
-                    )
+                text = f"old: {a_error or 'accepted'}; new: {b_error or 'accepted'}"
+                change = Change(
+                    "validity",
+                    "",
+                    "rejected" if a_error else "accepted",
+                    "rejected" if b_error else "accepted",
+                    text,
                 )
+                report.cases.append(CaseDiff(source, number, case_id, (change,)))
             continue
         report.cases.append(
-            CaseDiff(
-                source, number, case_id, tuple(differences(a.recommendation, b.recommendation))
-            )
+            CaseDiff(source, number, case_id, tuple(changes(a.recommendation, b.recommendation)))
         )
     return report
 
@@ -157,48 +249,131 @@ def _error(result: CaseResult) -> str | None:
     return f"{first.pointer}: {first.message}" if first.pointer else first.message
 
 
-def differences(a: Recommendation, b: Recommendation) -> list[str]:
-    """What changed from ``a`` to ``b``, in words, most important first."""
-    changes: list[str] = []
+class Change(NamedTuple):
+    """One way a case's answer changed, structured: what, for which therapy, old and new."""
+
+    kind: str  # refractory | top | option_added | option_removed | rank | tier | evidence |
+    # score | caveat_added | caveat_removed | excluded | unexcluded | alert_added | alert_removed
+    therapy: str  # option key, therapy id or alert code ('' for refractory)
+    old: Any
+    new: Any
+    text: str
+
+    def data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "therapy": self.therapy, "old": self.old, "new": self.new}
+
+
+def changes(a: Recommendation, b: Recommendation) -> list[Change]:
+    """What changed from ``a`` to ``b``, most important first."""
+    out: list[Change] = []
     if a.refractory != b.refractory:
-        changes.append(f"refractory: {a.refractory} -> {b.refractory}")
-    top_a = a.options[0].therapy if a.options else "none"
-    top_b = b.options[0].therapy if b.options else "none"
+        out.append(
+            Change(
+                "refractory",
+                "",
+                a.refractory,
+                b.refractory,
+                f"refractory: {a.refractory} -> {b.refractory}",
+            )
+        )
+    top_a = a.options[0].therapy if a.options else None
+    top_b = b.options[0].therapy if b.options else None
     if top_a != top_b:
-        changes.append(f"top option: {top_a} -> {top_b}")
+        out.append(
+            Change("top", "", top_a, top_b, f"top option: {top_a or 'none'} -> {top_b or 'none'}")
+        )
     old = {o.therapy: o for o in a.options}
     new = {o.therapy: o for o in b.options}
     for key, o in new.items():
         if key not in old:
-            changes.append(f"option added: {key} (rank {o.rank}, {o.tier}, evidence {o.evidence})")
+            out.append(
+                Change(
+                    "option_added",
+                    key,
+                    None,
+                    o.rank,
+                    f"option added: {key} (rank {o.rank}, {o.tier}, evidence {o.evidence})",
+                )
+            )
     for key, o in old.items():
         if key not in new:
-            changes.append(f"option removed: {key} (was rank {o.rank}, {o.tier})")
+            out.append(
+                Change(
+                    "option_removed",
+                    key,
+                    o.rank,
+                    None,
+                    f"option removed: {key} (was rank {o.rank}, {o.tier})",
+                )
+            )
     for key in (k for k in new if k in old):
         x, y = old[key], new[key]
-        parts = []
-        if x.rank != y.rank:
-            parts.append(f"rank {x.rank} -> {y.rank}")
-        if x.tier != y.tier:
-            parts.append(f"tier {x.tier} -> {y.tier}")
-        if x.evidence != y.evidence:
-            parts.append(f"evidence {x.evidence} -> {y.evidence}")
-        if x.score != y.score:
-            parts.append(f"score {x.score:g} -> {y.score:g}")
-        added = [c for c in y.caveats if c not in x.caveats]
-        removed = [c for c in x.caveats if c not in y.caveats]
-        if added:
-            parts.append("caveat added: " + " | ".join(added))
-        if removed:
-            parts.append("caveat removed: " + " | ".join(removed))
-        if parts:
-            changes.append(f"{key}: " + "; ".join(parts))
-    ex_a = {e.therapy: e.reason for e in a.excluded}
-    ex_b = {e.therapy: e.reason for e in b.excluded}
-    changes += [f"now excluded: {t} ({r})" for t, r in ex_b.items() if t not in ex_a]
-    changes += [f"no longer excluded: {t}" for t in ex_a if t not in ex_b]
+        for kind, before, after in (
+            ("rank", x.rank, y.rank),
+            ("tier", x.tier, y.tier),
+            ("evidence", x.evidence, y.evidence),
+            ("score", x.score, y.score),
+        ):
+            if before != after:
+                shown = f"{before:g} -> {after:g}" if kind == "score" else f"{before} -> {after}"
+                out.append(Change(kind, key, before, after, f"{key}: {kind} {shown}"))
+        codes_x = dict(zip(x.caveats, x.caveat_codes, strict=False))
+        codes_y = dict(zip(y.caveats, y.caveat_codes, strict=False))
+        for text in y.caveats:
+            if text not in x.caveats:
+                out.append(
+                    Change(
+                        "caveat_added",
+                        key,
+                        None,
+                        codes_y.get(text, text),
+                        f"{key}: caveat added: {text}",
+                    )
+                )
+        for text in x.caveats:
+            if text not in y.caveats:
+                out.append(
+                    Change(
+                        "caveat_removed",
+                        key,
+                        codes_x.get(text, text),
+                        None,
+                        f"{key}: caveat removed: {text}",
+                    )
+                )
+    ex_a = {e.therapy: e for e in a.excluded}
+    ex_b = {e.therapy: e for e in b.excluded}
+    for tid, e in ex_b.items():
+        if tid not in ex_a:
+            out.append(
+                Change(
+                    "excluded",
+                    tid,
+                    None,
+                    e.codes[0] if e.codes else e.reason,
+                    f"now excluded: {tid} ({e.reason})",
+                )
+            )
+    for tid, e in ex_a.items():
+        if tid not in ex_b:
+            out.append(
+                Change(
+                    "unexcluded",
+                    tid,
+                    e.codes[0] if e.codes else e.reason,
+                    None,
+                    f"no longer excluded: {tid}",
+                )
+            )
     al_a = [x.code for x in a.alerts]
     al_b = [x.code for x in b.alerts]
-    changes += [f"alert added: {c}" for c in al_b if c not in al_a]
-    changes += [f"alert removed: {c}" for c in al_a if c not in al_b]
-    return changes
+    out += [Change("alert_added", c, None, c, f"alert added: {c}") for c in al_b if c not in al_a]
+    out += [
+        Change("alert_removed", c, c, None, f"alert removed: {c}") for c in al_a if c not in al_b
+    ]
+    return out
+
+
+def differences(a: Recommendation, b: Recommendation) -> list[str]:
+    """What changed from ``a`` to ``b``, in words, most important first."""
+    return [change.text for change in changes(a, b)]

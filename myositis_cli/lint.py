@@ -1,47 +1,10 @@
 """``myositis pathway check``: lint a pathway the way code is linted in CI.
 
 Every finding names its rule, severity, location (file:line:column, JSON
-pointer) and subject (node, therapy, alert or reference id). The rules:
-
-``yaml``, ``schema``
-    the file does not parse, or breaks schemas/pathway.schema.json;
-``unknown-field``, ``unknown-operator``, ``bad-value``, ``bad-condition``, ``unknown-fact``,
-``unknown-therapy``, ``unknown-reference``, ``duplicate-id``, ``duplicate-alias``,
-``fact-cycle``, ``bad-message``
-    found while compiling (see pathway.py);
-``unreachable-node``
-    no profile the schema allows can enter the node: its condition can never
-    hold, or contradicts an ancestor's;
-``never-true``  (warning)
-    a safety rule, alert or context-evidence condition that can never hold;
-``reachability-skipped``  (warning)
-    a condition too complex to analyse within the budget (``REACHABILITY_BUDGET``
-    terms of its disjunctive normal form): it is assumed reachable, and named;
-``option-evidence``
-    an option without an evidence level, a reference or a reason;
-``policy-discouraged``
-    a therapy the policy always discourages (anti-TNF in the bundled
-    pathway) is not discouraged everywhere, or an evidence-D therapy is not
-    in the policy;
-``policy-caveat``
-    a therapy lacks a standing caveat the policy requires (ACTH gel's
-    limited evidence, anti-TNF's discouraging trials);
-``reason-subtype``  (warning)
-    an option's reason names a subtype (a simple word list: polymyositis,
-    dermatomyositis, antisynthetase syndrome, IMNM...) although its node also
-    admits other subtypes: condition it with ``reasons_for``, or word it for
-    everyone its node admits ("non-dermatomyositis" does not count as naming);
-``check-wording``  (warning)
-    a profile field a safety rule may leave undecided has no entry in
-    ``checks``, so its question would read "X: not recorded";
-``unused-check``  (warning)
-    a ``checks`` entry for a field no rule or alert ever asks for;
-``review-due``  (warning)
-    ``last_reviewed`` is older than the review interval;
-``unused-reference``, ``unused-fact``  (warnings)
-    defined and never used;
-``case-invalid``
-    a golden case file that does not validate.
+pointer) and subject (node, therapy, alert or reference id). The rules, their
+severities and what each checks are defined once, in ``RULES`` below; the
+README's table and ``--select``/``--ignore`` read it, and a test proves each
+rule fires.
 """
 
 from __future__ import annotations
@@ -52,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, NamedTuple
 
 from .conditions import (
     ABSENT,
@@ -76,6 +39,76 @@ from .pathway import Node, Pathway, compile_pathway, read_pathway_document
 from .problems import Problem
 
 
+class Rule(NamedTuple):
+    severity: str  # error | warning
+    summary: str
+
+
+RULES: dict[str, Rule] = {
+    "yaml": Rule("error", "the file does not parse as safe YAML"),
+    "schema": Rule("error", "the file breaks schemas/pathway.schema.json (or the table's schema)"),
+    "unknown-field": Rule("error", "a condition names a profile field that does not exist"),
+    "unknown-operator": Rule("error", "a condition uses an operator or form that does not exist"),
+    "bad-value": Rule("error", "a condition compares a field with a value it cannot take"),
+    "bad-condition": Rule(
+        "error", "a condition is malformed (a form that must stand alone, an empty list...)"
+    ),
+    "unknown-fact": Rule("error", "a condition names a fact the pathway does not define"),
+    "unknown-therapy": Rule("error", "an option or test names a therapy not in the catalogue"),
+    "unknown-reference": Rule("error", "a citation id that is not in the pathway's references"),
+    "duplicate-id": Rule("error", "two nodes, rules, caveats or alerts share an id"),
+    "duplicate-alias": Rule("error", "one alias names two therapies"),
+    "fact-cycle": Rule("error", "facts that are defined through each other"),
+    "bad-message": Rule("error", "a message template uses a placeholder the engine does not fill"),
+    "unreachable-node": Rule(
+        "error",
+        "no profile the schema allows can enter the node: its condition never holds, or contradicts an ancestor's",
+    ),
+    "never-true": Rule(
+        "warning", "a safety rule, alert or context-evidence condition that can never hold"
+    ),
+    "reachability-skipped": Rule(
+        "warning",
+        "a condition too complex to analyse within the budget: assumed reachable, and named",
+    ),
+    "option-evidence": Rule(
+        "error", "an option without an evidence level, a reference or a reason"
+    ),
+    "policy-discouraged": Rule(
+        "error",
+        "a therapy the policy always discourages is not discouraged everywhere, or an evidence-D therapy is not in the policy",
+    ),
+    "policy-caveat": Rule("error", "a therapy lacks a standing caveat the policy requires"),
+    "reason-subtype": Rule(
+        "warning", "an option's reason names a subtype although its node admits others"
+    ),
+    "check-wording": Rule(
+        "warning", "a field a safety rule may leave undecided has no entry in checks"
+    ),
+    "unused-check": Rule("warning", "a checks entry for a field no rule or alert asks for"),
+    "review-due": Rule("warning", "last_reviewed is older than the review interval"),
+    "unused-reference": Rule("warning", "a reference defined and never cited"),
+    "unused-fact": Rule("warning", "a fact defined and never used"),
+    "case-invalid": Rule("error", "a golden case file that does not validate"),
+    "version-unchanged": Rule(
+        "error", "with --base REV: the content changed and pathway.version did not rise"
+    ),
+    "criteria-missing": Rule("error", "classification_criteria names a table that cannot be read"),
+    "criteria-decimal": Rule(
+        "error", "a classification weight or cutoff with more than one decimal"
+    ),
+    "criteria-cutoffs": Rule(
+        "error", "classification cutoffs that do not rise: possible < probable < definite"
+    ),
+    "criteria-field": Rule(
+        "error", "a classification item with no profile field, or a field with no item"
+    ),
+    "criteria-duplicate": Rule("error", "a classification item id that appears twice"),
+    "criteria-bands": Rule("error", "age bands that overlap or do not ascend"),
+    "criteria-skin-rule": Rule("error", "the skin-or-biopsy rule lacks skin or biopsy items"),
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str
@@ -94,8 +127,10 @@ def check(
     cases_dir: str | None = None,
     max_age_days: int | None = None,
     today: dt.date | None = None,
+    base: str | None = None,
 ) -> list[Finding]:
-    """Every finding for one pathway file (and its golden cases)."""
+    """Every finding for one pathway file (and its golden cases); with ``base`` (a git
+    revision) also whether the content changed without the version rising."""
     try:
         data, locator = read_pathway_document(source)
     except PathwayError as exc:
@@ -120,7 +155,50 @@ def check(
         )
     findings += _cases(pathway, cases_dir)
     findings += _criteria(pathway)
+    if base is not None:
+        findings += _version(pathway, base, locator)
     return sorted(findings, key=lambda f: (f.source, f.line or 0, f.column or 0, f.rule))
+
+
+def _version(pathway: Pathway, base: str, locator: Any) -> list[Finding]:
+    """``version-unchanged``: the file at ``base`` differs in content, the version does not rise."""
+    import subprocess
+
+    from .edits import version_problem
+    from .errors import UsageError
+    from .impact import open_pathway
+
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        top = ""
+    if not top:
+        raise UsageError("--base needs a git repository")
+    relative = os.path.relpath(os.path.abspath(pathway.source), top)
+    try:
+        before = open_pathway(f"{base}:{relative}")
+    except UsageError as exc:
+        if "does not exist" in exc.message or "exists on disk, but not in" in exc.message:
+            return []  # a new pathway: nothing to compare with
+        raise
+    message = version_problem(before, pathway)
+    if message is None:
+        return []
+    located = Problem("pathway", message, "/pathway/version").located(locator)
+    return [
+        Finding(
+            "version-unchanged",
+            "error",
+            message,
+            pathway.source,
+            located.line,
+            located.column,
+            "/pathway/version",
+            pathway.id,
+        )
+    ]
 
 
 def _criteria(pathway: Pathway) -> list[Finding]:
@@ -334,6 +412,16 @@ def _sets(literals: list[Literal]) -> Iterator[list[Any]]:
                 chosen.add(pick[0])
     yield sorted(chosen, key=str)
     yield []
+
+
+def unreachable_nodes(pathway: Pathway) -> set[str]:
+    """Ids of the nodes no profile can enter (and their descendants), for ``pathway doc``."""
+    found: set[str] = set()
+    nodes = pathway.nodes()
+    for rule, _, _, _, subject in _reachability(pathway):
+        if rule == "unreachable-node" and subject in nodes:
+            found.update(n.id for n in nodes[subject].walk())
+    return found
 
 
 def _reachability(pathway: Pathway) -> list[tuple[str, str, str, str, str]]:

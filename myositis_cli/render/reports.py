@@ -105,9 +105,12 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def write_golden(report: GoldenReport, out: TextIO, fmt: str, min_coverage: float | None) -> None:
+def write_golden(
+    report: GoldenReport, out: TextIO, fmt: str, min_coverage: float | None, *, full: bool = True
+) -> None:
+    """Failures, then coverage (full runs only: a -k subset says nothing about coverage)."""
     if fmt == "json":
-        data = {
+        data: dict[str, Any] = {
             "pathway": report.pathway,
             "cases": report.cases_dir,
             "total": report.total,
@@ -125,16 +128,44 @@ def write_golden(report: GoldenReport, out: TextIO, fmt: str, min_coverage: floa
                 }
                 for o in report.outcomes
             ],
-            "coverage": {
+        }
+        if full:
+            data["coverage"] = {
                 kind: {
                     "covered": round(report.coverage(kind) * 100, 1),
                     "unreached": report.unreached(kind),
                 }
                 for kind in ("node", "rule", "alert")
-            },
-        }
+            }
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
+    if fmt == "github":
+        for o in report.outcomes:
+            if o.problems:
+                for p in o.problems:
+                    out.write(
+                        github_command(
+                            "error",
+                            p.message,
+                            file=o.file,
+                            line=p.line,
+                            column=p.column,
+                            title="myositis pathway test: invalid case",
+                        )
+                        + "\n"
+                    )
+            elif o.failures:
+                out.write(
+                    github_command(
+                        "error",
+                        f"{o.id}: " + "; ".join(o.failures),
+                        file=o.file,
+                        line=_expect_line(o.file),
+                        column=None,
+                        title="myositis pathway test: failing golden case",
+                    )
+                    + "\n"
+                )
     for o in report.outcomes:
         label = o.id or o.file
         if o.problems:
@@ -149,6 +180,9 @@ def write_golden(report: GoldenReport, out: TextIO, fmt: str, min_coverage: floa
     out.write(
         f"\n{report.total} golden case(s): {passed} passed, {report.failed} failed, {report.errors} invalid\n"
     )
+    if not full:
+        out.write("coverage: not reported for a -k subset (run every case)\n")
+        return
     for kind, noun in (("node", "tree nodes"), ("rule", "safety rules"), ("alert", "alerts")):
         items = {"node": report.all_nodes, "rule": report.all_rules, "alert": report.all_alerts}[
             kind
@@ -163,3 +197,64 @@ def write_golden(report: GoldenReport, out: TextIO, fmt: str, min_coverage: floa
         out.write(
             f"node coverage {report.node_coverage() * 100:.1f}% is below --min-coverage {min_coverage:g}%\n"
         )
+
+
+def _expect_line(path: str) -> int | None:
+    """The line of a case file's ``expect:`` key, where a failing case is annotated."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.startswith("expect:"):
+                    return number
+    except OSError:
+        return None
+    return None
+
+
+def golden_markdown(report: GoldenReport, *, full: bool = True) -> str:
+    """The job summary of ``pathway test`` under GitHub Actions."""
+    passed = report.total - report.failed - report.errors
+    lines = [
+        f"### Golden cases: {passed} of {report.total} pass",
+        "",
+        f"`{report.pathway}` against `{report.cases_dir}`: {report.failed} failed, "
+        f"{report.errors} invalid.",
+        "",
+    ]
+    failing = [o for o in report.outcomes if o.failures or o.problems]
+    if failing:
+        lines += ["| case | what differs |", "|---|---|"]
+        for o in failing[:50]:
+            why = "; ".join(o.failures) or "; ".join(p.message for p in o.problems)
+            lines.append(f"| {o.id or o.file} | {_cell(why)} |")
+        lines.append("")
+    if full:
+        lines.append(
+            "Coverage: "
+            + ", ".join(
+                f"{noun} {report.coverage(kind) * 100:.1f}%"
+                for kind, noun in (("node", "nodes"), ("rule", "safety rules"), ("alert", "alerts"))
+            )
+        )
+    return "\n".join(lines)
+
+
+def findings_markdown(targets: list[str], findings: list[Finding]) -> str:
+    """The job summary of ``pathway check`` under GitHub Actions."""
+    errors = sum(1 for f in findings if f.severity == "error")
+    lines = [
+        f"### Pathway check: {errors} error(s), {len(findings) - errors} warning(s)",
+        "",
+        "Checked: " + ", ".join(f"`{t}`" for t in targets),
+        "",
+    ]
+    if findings:
+        lines += ["| where | severity | rule | finding |", "|---|---|---|---|"]
+        for f in findings[:100]:
+            where = format_location(f.source, f.line, f.column)
+            lines.append(f"| {where} | {f.severity} | `{f.rule}` | {_cell(f.message)} |")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -56,15 +56,69 @@ def _options(node: Node, pathway: Pathway) -> list[str]:
     ]
 
 
-def mermaid(pathway: Pathway) -> str:
+SHORT_LABEL = 42  # characters of an edge label in a picture; the full condition is in the node
+
+
+def _label(child: Node, labels: str) -> str:
+    if not child.has_condition:
+        return "always"
+    words = child.when.words()
+    if labels == "full" or len(words) <= SHORT_LABEL:
+        return words
+    cut = words[:SHORT_LABEL].rsplit(" ", 1)[0]
+    return cut.rstrip(",;(") + "…"
+
+
+def _subtree(pathway: Pathway, root: str | None) -> Node:
+    if root is None:
+        return pathway.tree
+    node = pathway.nodes().get(root)
+    if node is None:
+        from ..errors import UsageError
+        from ..problems import did_you_mean
+
+        guess = did_you_mean(root, pathway.nodes())
+        raise UsageError(
+            f"no node '{root}' in the pathway" + (f" (did you mean {guess}?)" if guess else "")
+        )
+    return node
+
+
+def mermaid(
+    pathway: Pathway,
+    *,
+    root: str | None = None,
+    labels: str = "short",
+    only: set[str] | None = None,
+    marks: dict[str, str] | None = None,
+) -> str:
+    """Mermaid flowchart source: the tree, a subtree, or only the nodes in ``only``.
+
+    ``marks`` maps node ids to a class (added, changed, removed) drawn in colour.
+    """
     lines = ["flowchart TD"]
-    for node in pathway.tree.walk():
-        body = [node.title, *_options(node, pathway)]
+    marks = marks or {}
+    for node in _subtree(pathway, root).walk():
+        if only is not None and node.id not in only:
+            continue
+        body = [node.title, *_options(node, pathway)] if only is None else [node.title]
         text = "<br/>".join(_mermaid_text(b) for b in body)
         lines.append(f'    {node.id}["{text}"]')
         for child in node.children:
-            condition = _mermaid_text(child.when.words()) if child.has_condition else "always"
+            if only is not None and child.id not in only:
+                continue
+            condition = _mermaid_text(_label(child, labels))
             lines.append(f'    {node.id} -->|"{condition}"| {child.id}')
+    if marks:
+        lines += [
+            "    classDef added fill:#e3f4e8,stroke:#1b6e3b,stroke-width:2px",
+            "    classDef changed fill:#fbf1dc,stroke:#8a5a00,stroke-width:2px",
+            "    classDef removed fill:#fbeeee,stroke:#a11d1d,stroke-dasharray:4 3",
+        ]
+        for kind in ("added", "changed", "removed"):
+            ids = sorted(n for n, k in marks.items() if k == kind)
+            if ids:
+                lines.append(f"    class {','.join(ids)} {kind}")
     return "\n".join(lines) + "\n"
 
 
@@ -74,20 +128,21 @@ def _mermaid_text(text: str) -> str:
     )
 
 
-def dot(pathway: Pathway) -> str:
+def dot(pathway: Pathway, *, root: str | None = None, labels: str = "short") -> str:
     lines = [
         f"digraph {_dot_string(pathway.id)} {{",
         "  rankdir=TB;",
-        '  node [shape=box, style="rounded", fontname="Helvetica"];',
-        '  edge [fontname="Helvetica", fontsize=10];',
+        '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    for node in pathway.tree.walk():
+    for node in _subtree(pathway, root).walk():
         label = "\\n".join(_dot_escape(line) for line in [node.title, *_options(node, pathway)])
-        lines.append(f'  {_dot_string(node.id)} [label="{label}"];')
+        tooltip = _dot_escape(node.when.words() if node.has_condition else "always")
+        lines.append(f'  {_dot_string(node.id)} [label="{label}", tooltip="{tooltip}"];')
         for child in node.children:
-            condition = child.when.words() if child.has_condition else "always"
             lines.append(
-                f'  {_dot_string(node.id)} -> {_dot_string(child.id)} [label="{_dot_escape(condition)}"];'
+                f"  {_dot_string(node.id)} -> {_dot_string(child.id)} "
+                f'[label="{_dot_escape(_label(child, labels))}"];'
             )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -237,3 +237,13 @@ def test_a_broken_table_gets_every_lint_rule(tmp_path: Path) -> None:
     rules = sorted({p.rule for p in problems})
     assert rules == ["criteria-bands", "criteria-cutoffs", "criteria-decimal", "criteria-field"]
     assert all(p.line for p in problems)
+
+
+def test_a_duplicated_item_and_a_rule_without_skin_items_are_named() -> None:
+    raw = (REPO / "pathways" / "classification-2017.yaml").read_text()
+    twice = raw.replace("  - id: gottron_papules\n", "  - id: heliotrope_rash\n", 1)
+    _, problems = compile_criteria(twice.encode(), "t.yaml")
+    assert {p.rule for p in problems} >= {"criteria-duplicate", "criteria-field"}
+    no_skin = raw.replace("    skin: true\n", "")
+    _, problems = compile_criteria(no_skin.encode(), "t.yaml")
+    assert [p.rule for p in problems] == ["criteria-skin-rule"]

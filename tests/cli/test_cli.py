@@ -229,12 +229,18 @@ def test_pathway_test_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
 
 def test_pathway_diff(tmp_path: Path) -> None:
     new = tmp_path / "new.yaml"
-    new.write_text(Path(MINI).read_text().replace("  preferred_at: 5", "  preferred_at: 50"))
+    edited = Path(MINI).read_text().replace("  preferred_at: 5", "  preferred_at: 50")
+    new.write_text(edited.replace("version: 0.1.0", "version: 0.2.0"))
     same = invoke("pathway", "diff", MINI, MINI, "--cases", MINI_CASES)
     assert same.exit_code == 0 and "no case changes its answer" in same.stdout
     changed = invoke("pathway", "diff", MINI, str(new), "--cases", MINI_CASES)
-    assert changed.exit_code == 0 and "~ mini-1" in changed.stdout
+    assert changed.exit_code == 0, changed.stdout
+    assert "ranking.preferred_at changed" in changed.stdout  # the edit, named
+    assert "goes from preferred to consider in" in changed.stdout  # its consequence, grouped
     assert "2 case(s): 2 changed, 0 unchanged" in changed.stderr
+    unbumped = tmp_path / "unbumped.yaml"
+    unbumped.write_text(edited)
+    assert invoke("pathway", "diff", MINI, str(unbumped), "--cases", MINI_CASES).exit_code == 1
     assert (
         invoke(
             "pathway", "diff", MINI, str(new), "--cases", MINI_CASES, "--fail-on-change"
@@ -244,11 +250,11 @@ def test_pathway_diff(tmp_path: Path) -> None:
     markdown = invoke(
         "pathway", "diff", MINI, str(new), "--cases", MINI_CASES, "-f", "markdown"
     ).stdout
-    assert markdown.startswith("### Pathway impact") and "| Case | What changes |" in markdown
+    assert markdown.startswith("### Pathway impact") and "#### The edit" in markdown
     data = json.loads(
         invoke("pathway", "diff", MINI, str(new), "--cases", MINI_CASES, "-f", "json").stdout
     )
-    assert data["changed"] == 2 and data["new"]["version"] == "0.1.0"
+    assert data["summary"]["changed"] == 2 and data["new"]["version"] == "0.2.0"
 
 
 def test_pathway_show_and_export() -> None:

@@ -78,9 +78,21 @@ def test_diff_reports_what_changes(tmp_path: Path) -> None:
     assert (report.total, report.changed, report.errors) == (2, 1, 0)
     changed = next(c for c in report.cases if c.changes)
     assert changed.id == "mini-2"
-    assert changed.changes[0] == "top option: rituximab -> acth_gel"
-    assert "acth_gel: rank 2 -> 1; tier consider -> preferred; score 3 -> 8" in changed.changes
-    assert "rituximab: rank 1 -> 2" in changed.changes
+    texts = [c.text for c in changed.changes]
+    assert texts[0] == "top option: rituximab -> acth_gel"
+    assert changed.changes[0].data() == {
+        "kind": "top",
+        "therapy": "",
+        "old": "rituximab",
+        "new": "acth_gel",
+    }
+    for text in (
+        "acth_gel: rank 2 -> 1",
+        "acth_gel: tier consider -> preferred",
+        "acth_gel: score 3 -> 8",
+        "rituximab: rank 1 -> 2",
+    ):
+        assert text in texts
 
 
 def test_diff_same_pathway_changes_nothing() -> None:

@@ -113,6 +113,25 @@ BROKEN: dict[str, tuple[str, str, str, str]] = {
         "  orphan:",
         "warning",
     ),
+    "reason-subtype": (
+        "reason: refractory disease",
+        "reason: refractory polymyositis",
+        "reason: refractory polymyositis",
+        "warning",
+    ),
+    "check-wording": (
+        '  - {id: hepatitis_b, field: safety.hepatitis_b, ask: "hepatitis B status"}\n',
+        "",
+        "      - id: hepatitis_b\n        when: {field: safety.hepatitis_b",
+        "warning",
+    ),
+    "unused-check": (
+        '  - {id: hepatitis_b, field: safety.hepatitis_b, ask: "hepatitis B status"}\n',
+        '  - {id: hepatitis_b, field: safety.hepatitis_b, ask: "hepatitis B status"}\n'
+        '  - {id: kidneys, field: safety.egfr, ask: "eGFR"}\n',
+        "{id: kidneys",
+        "warning",
+    ),
     "unused-fact": (
         "facts:\n",
         "facts:\n  spare:\n    title: spare\n    when: {field: age, more_than: 90}\n",
