@@ -194,7 +194,9 @@ def test_pathway_check_formats(tmp_path: Path) -> None:
     findings = json.loads(invoke("pathway", "check", str(broken), "-f", "json").stdout)
     assert findings[0]["rule"] == "unknown-reference" and findings[0]["line"] == 63
     github = invoke("pathway", "check", str(broken), env={"GITHUB_ACTIONS": "true"}).stdout
-    assert github.startswith(
+    banner, annotation = github.splitlines()[:2]
+    assert banner.startswith(f"pathway check: {broken} (sha256 ")
+    assert annotation.startswith(
         f"::error file={broken},line=63,col=18,title=myositis pathway check%3A unknown-reference::"
     )
 
