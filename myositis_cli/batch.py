@@ -38,6 +38,14 @@ class Source(NamedTuple):
     fmt: str = "yaml"  # yaml | json | jsonl | csv
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), for --jobs 0."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def expand(inputs: Iterable[str], input_format: str = "auto") -> Iterator[Source]:
     """Sources in input order; folders expand to their profile files, sorted."""
     for raw in inputs:

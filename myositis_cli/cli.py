@@ -332,7 +332,7 @@ class _Batch:
         classify: bool = False,
     ) -> None:
         from . import batch, outputs
-        from .parallel import usable_cpus
+        from .batch import usable_cpus
         from .pipeline import Pipeline
 
         listed: list[str] = []

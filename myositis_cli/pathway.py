@@ -339,6 +339,16 @@ class Pathway:
         return frozenset(codes)
 
     @cached_property
+    def missing_orders(self) -> dict[frozenset[str], tuple[str, ...]]:
+        """A set of absent fields -> its order (filled by ranking.order_missing)."""
+        return {}
+
+    @cached_property
+    def catalogue_order(self) -> dict[str, int]:
+        """Therapy id -> its position in the catalogue (the tie-break order)."""
+        return {tid: i for i, tid in enumerate(self.therapies)}
+
+    @cached_property
     def citations(self) -> dict[str, dict[str, Any]]:
         """Reference id -> its entry in the record's ``references`` map."""
         return {rid: ref.entry() for rid, ref in self.references.items()}

@@ -353,18 +353,32 @@ def therapy_evidence(p: Pathway, ctx: Context, tid: str) -> tuple[str, tuple[str
     return therapy.evidence, therapy.references
 
 
+_ORDERED_LIMIT = 8192  # distinct sets of absent fields remembered per pathway
+
+
 def order_missing(p: Pathway, pointers: Iterable[str]) -> list[str]:
-    """Absent fields in profile-schema order (history entries by position)."""
-    order = p.field_order
-    last = len(order)
+    """Absent fields in profile-schema order (history entries by position).
 
-    def key(pointer: str) -> tuple[int, str]:
-        position = order.get(pointer)
-        if position is not None:
-            return position, ""
-        return order.get("/" + pointer.split("/")[1], last), pointer.zfill(40)
+    The same few sets recur case after case (a rule's fields), so each set's
+    order is computed once per pathway.
+    """
+    chosen = pointers if isinstance(pointers, frozenset) else frozenset(pointers)
+    memo = p.missing_orders
+    known = memo.get(chosen)
+    if known is None:
+        order = p.field_order
+        last = len(order)
 
-    return sorted(set(pointers), key=key)
+        def key(pointer: str) -> tuple[int, str]:
+            position = order.get(pointer)
+            if position is not None:
+                return position, ""
+            return order.get("/" + pointer.split("/")[1], last), pointer.zfill(40)
+
+        known = tuple(sorted(chosen, key=key))
+        if len(memo) < _ORDERED_LIMIT:
+            memo[chosen] = known
+    return list(known)
 
 
 def _merge_text(into: _Draft, other: _Draft) -> None:

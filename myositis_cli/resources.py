@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,11 @@ DEFAULT_PATHWAY = "refractory-myositis.yaml"
 @cache
 def data_dir(name: str) -> Path:
     """The folder ``pathways`` or ``schemas``, bundled or from the checkout."""
-    bundled = resources.files("myositis_cli") / name
+    # a __file__-relative path: importlib.resources costs start-up and adds nothing
+    # for a package installed as files
+    bundled = Path(__file__).resolve().parent / name
     if bundled.is_dir():
-        return Path(str(bundled))
+        return bundled
     checkout = Path(__file__).resolve().parent.parent / name
     if checkout.is_dir():
         return checkout

@@ -24,6 +24,17 @@ settings.register_profile(  # a long hunt for counterexamples: HYPOTHESIS_PROFIL
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests (a wheel build, pre-commit environments, 100,000 records) run in CI only,
+    so the default run stays inside a minute."""
+    if os.environ.get("MYOSITIS_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: set MYOSITIS_SLOW=1 to run it (.ci/run does)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def pathway() -> Pathway:
     return repo_pathway()

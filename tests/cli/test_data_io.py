@@ -206,6 +206,7 @@ def _peak_kib(*args: str) -> tuple[int, bytes]:
     return usage.ru_maxrss, out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count", [100_000])
 def test_the_summary_streams_in_flat_memory(tmp_path: Path, count: int) -> None:
     examples = json.loads(myositis("suggest", str(EXAMPLES), "-f", "json", "-q").stdout)

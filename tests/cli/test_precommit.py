@@ -16,9 +16,7 @@ import pytest
 import yaml
 from helpers import REPO
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("MYOSITIS_SLOW"), reason="slow: set MYOSITIS_SLOW=1 (.ci/run does)"
-)
+pytestmark = pytest.mark.slow
 
 
 def _git(cwd: Path, *args: str) -> None:

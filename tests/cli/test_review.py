@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,7 +164,7 @@ def test_the_diff_names_the_edit_and_groups_its_consequences(checkout: Path) -> 
     edit(checkout, "  version: 1.1.0", "  version: 1.2.0")
     corpus = checkout / "corpus"
     subprocess.run(
-        ["python", str(REPO / "benchmarks" / "generate.py"), str(corpus), "400"],
+        [sys.executable, str(REPO / "benchmarks" / "generate.py"), str(corpus), "150"],
         check=True,
         capture_output=True,
     )

@@ -1,0 +1,230 @@
+"""The fast loading path and the full one give identical data or identical errors.
+
+The fast path reads libyaml's events straight into data and hands anything
+unusual (aliases, tags, merge keys, duplicates, YAML 1.1 numbers, odd keys)
+back to the full constructor. These properties compare both paths on
+generated profiles, on generated YAML full of the forms that trip readers
+up, and on the hostile corpus; the record encoders are compared the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import CASES_DIR, EXAMPLES, repo_pathway
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import profiles
+
+from myositis_cli import loading
+from myositis_cli.render import json as json_render
+
+HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
+PATHWAY = repo_pathway()
+
+# plain scalars that YAML 1.1 reads as something else, or that look like it
+TRICKY = [
+    "060",
+    "013",
+    "0",
+    "-0",
+    "+5",
+    "1:05",
+    "0x3C",
+    "0b101",
+    "6_0",
+    "1e3",
+    "1E-5",
+    "1.5e-7",
+    ".5",
+    "5.",
+    "-.inf",
+    ".inf",
+    ".NaN",
+    "nan",
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "n",
+    "true",
+    "False",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "<<",
+    "=",
+    "2021-07-15",
+    "12:30:00",
+    "3.14",
+    "1000000000000000000000000",
+    "9" * 5000,
+    "-",
+    "--",
+    "a: b",
+    "#x",
+    "é",
+    "hello world",
+]
+plain = st.sampled_from(TRICKY) | st.from_regex(r"\A[a-z][a-z0-9_ ]{0,12}\Z")
+quoted = plain.map(lambda s: json.dumps(s, ensure_ascii=False))
+
+
+def _render(value: Any, indent: int = 0) -> str:
+    """Block-style YAML written by hand, so scalars stay plain (unquoted) where drawn so."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "\n" + "\n".join(f"{pad}{k}: {_render(v, indent + 2)}" for k, v in value)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "\n" + "\n".join(f"{pad}- {_render(v, indent + 2).lstrip()}" for v in value)
+    return str(value)
+
+
+class Pairs(dict):  # type: ignore[type-arg]
+    """A mapping kept as its key/value pairs, so a drawn duplicate key is written twice."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.pairs = pairs
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.pairs)
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs)
+
+
+keys = st.sampled_from(["a", "b", "id", "age", "<<", "1", "yes", "x y", "'q'"])
+values = st.recursive(
+    plain | quoted,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.lists(st.tuples(keys, inner), max_size=4).map(Pairs)
+    ),
+    max_leaves=12,
+)
+documents = st.lists(st.tuples(keys, values), min_size=1, max_size=6).map(Pairs)
+
+
+def _both(raw: bytes) -> tuple[Any, Any]:
+    results = []
+    for fast in (True, False):
+        loading.FAST_PATH = fast
+        try:
+            results.append([(d.data, d.problems, d.line) for d in loading.iter_documents(raw)])
+        finally:
+            loading.FAST_PATH = True
+    return results[0], results[1]
+
+
+FAST_TAKEN: list[bool] = []
+
+
+@given(documents)
+def test_tricky_yaml_reads_the_same_on_both_paths(doc: Any) -> None:
+    text = _render(doc).lstrip("\n") + "\n"
+    fast, full = _both(text.encode("utf-8"))
+    assert fast == full, text
+    try:
+        loading._fast_events(text)
+        FAST_TAKEN.append(True)
+    except loading._Fallback:
+        FAST_TAKEN.append(False)
+
+
+def test_the_generated_yaml_exercises_both_paths() -> None:
+    test_tricky_yaml_reads_the_same_on_both_paths()
+    assert True in FAST_TAKEN and False in FAST_TAKEN
+
+
+@given(profiles(PATHWAY), st.sampled_from([False, True]), st.sampled_from([None, "'", '"']))
+def test_generated_profiles_read_the_same_on_both_paths(
+    data: dict[str, Any], flow: bool, style: str | None
+) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, default_style=style, allow_unicode=True)
+    fast, full = _both(text.encode("utf-8"))
+    assert fast == full
+    assert fast[0][0] == data  # and what was written is what is read
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(HOSTILE.glob("*.yaml"))
+    + sorted(EXAMPLES.glob("*.yaml"))
+    + sorted(CASES_DIR.glob("*.yaml"))[:40],
+    ids=lambda p: p.name,
+)
+def test_every_corpus_file_reads_the_same_on_both_paths(path: Path) -> None:
+    fast, full = _both(path.read_bytes())
+    assert fast == full
+
+
+def test_the_fast_path_is_taken_for_ordinary_files_and_left_for_unusual_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken: list[bool] = []
+    original = loading._fast_events
+
+    def spy(text: str) -> Any:
+        try:
+            out = original(text)
+        except loading._Fallback:
+            taken.append(False)
+            raise
+        taken.append(True)
+        return out
+
+    monkeypatch.setattr(loading, "_fast_events", spy)
+    list(loading.iter_documents((EXAMPLES / "refractory-dm-skin.yaml").read_bytes()))
+    list(loading.iter_documents(b"age: 060\n"))
+    list(loading.iter_documents(b"a: 1\na: 2\n"))
+    list(loading.iter_documents(b"a: !!python/object:os.system x\n"))
+    assert taken == [True, False, False, False]
+
+
+# ---------------------------------------------------------------------------- encoders
+
+
+def _records() -> list[Any]:
+    from myositis_cli.batch import expand, run
+    from myositis_cli.pipeline import Pipeline
+    from myositis_cli.results import record
+
+    pipeline = Pipeline(PATHWAY, trace=True)
+    found = list(run(pipeline, expand([str(EXAMPLES), str(HOSTILE)])))
+    return [record(r, PATHWAY, explain=True) for r in found]
+
+
+@pytest.mark.skipif(json_render.orjson is None, reason="orjson is not installed")
+def test_orjson_and_the_stdlib_write_the_same_bytes() -> None:
+    odd = [
+        {"months": 1e-05, "score": 2.5e-7, "text": "one-line e-5 1e-5"},
+        {"huge": 10**30},
+        {"mixed": ["\u2028", "\x7f", "\x00", "é", 5.300000000000001, -0.0, 1e16]},
+    ]
+    for data in [*_records(), *odd]:
+        assert json_render._fast_compact(data) == json_render._compact(data).encode("utf-8")
+        assert json_render._fast_pretty(data) == json_render._pretty(data).encode("utf-8")
+
+
+def test_without_orjson_the_output_is_the_same(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from helpers import SCRIPT
+
+    args = [SCRIPT, "suggest", str(EXAMPLES), str(HOSTILE), "-f", "jsonl", "-q", "--explain"]
+    with_orjson = subprocess.run(args, capture_output=True).stdout
+    without = subprocess.run(
+        args, capture_output=True, env={**os.environ, "MYOSITIS_NO_ORJSON": "1"}
+    ).stdout
+    assert with_orjson and with_orjson == without
