@@ -1,12 +1,16 @@
 """Generate a corpus of realistic profiles for benchmarks.
 
 Usage: python benchmarks/generate.py OUT_DIR COUNT [--invalid SHARE] [--seed N]
+                                     [--shape project|acceptance] [--flat]
 
 Profiles are shaped like the bundled examples (1.5-3 KB, most sections
 present, 0-4 history entries with common therapy names) and are valid against
 the profile schema, except a share (default 2%) made invalid in the ways real
 files are: a typo in a key, a misspelt therapy, a number where text belongs.
-One profile per file, in numbered subfolders of 1,000 files.
+One profile per file, in numbered subfolders of 1,000 files (``--flat``: all
+in one folder). ``--shape acceptance`` writes the small profiles an acceptance
+suite sends (about 560 bytes: id, age, sex, subtype and antibodies, the
+glucocorticoid dose, one or two history entries, a few safety fields).
 """
 
 from __future__ import annotations
@@ -131,6 +135,29 @@ def profile(rng: random.Random, index: int) -> dict:
     return data
 
 
+def small(rng: random.Random, index: int) -> dict:
+    """An acceptance-shaped profile: the fields a short form asks for."""
+    full = profile(rng, index)
+    data = {k: full[k] for k in ("id", "age", "sex") if k in full}
+    diagnosis = {"subtype": full["diagnosis"]["subtype"]}
+    if full["diagnosis"].get("autoantibodies"):
+        diagnosis["autoantibodies"] = full["diagnosis"]["autoantibodies"][:2]
+    data["diagnosis"] = diagnosis
+    if "glucocorticoids" in full:
+        data["glucocorticoids"] = {
+            "current_dose_mg": full["glucocorticoids"].get("current_dose_mg", 10)
+        }
+    history = full.get("history") or [
+        {"therapy": "methotrexate", "months": 6, "outcome": "inadequate_response"}
+    ]
+    data["history"] = [
+        {k: v for k, v in h.items() if k in ("therapy", "months", "outcome")} for h in history[:2]
+    ]
+    safety = full.get("safety", {})
+    data["safety"] = {k: safety[k] for k in list(safety)[:7]}
+    return data
+
+
 def spoil(rng: random.Random, data: dict) -> None:
     choice = rng.randrange(3)
     if choice == 0:
@@ -151,13 +178,17 @@ def main() -> None:
         "--invalid", type=float, default=0.02, help="share of invalid profiles (default 0.02)"
     )
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--shape", choices=["project", "acceptance"], default="project")
+    parser.add_argument("--flat", action="store_true", help="every file in one folder")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    make = small if args.shape == "acceptance" else profile
     for i in range(args.count):
-        data = profile(rng, i)
+        data = make(rng, i)
         if rng.random() < args.invalid:
+            data.setdefault("safety", {})
             spoil(rng, data)
-        folder = os.path.join(args.out, f"{i // 1000:04d}")
+        folder = args.out if args.flat else os.path.join(args.out, f"{i // 1000:04d}")
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, f"case-{i:07d}.yaml"), "w", encoding="utf-8") as handle:
             handle.write(f"# generated benchmark case {i}\n")

@@ -653,30 +653,41 @@ def _progress_blocks(blocks: Iterator[bytes], quiet: bool, output: Path | None) 
 
 
 def _with_bar(items: Iterator[Any], count: Callable[[Any], int]) -> Iterator[Any]:
+    """Count as items pass; draw at most four times a second, from this thread (no
+    refresh thread, no per-item work beyond a clock read)."""
     import time
 
-    started = time.monotonic()
+    clock = time.monotonic
+    started = clock()
+    next_draw = started + PROGRESS_AFTER
     done = 0
     progress = None
-    task = None
+    task: Any = None
     try:
         for item in items:
             done += count(item)
-            if progress is None and time.monotonic() - started >= PROGRESS_AFTER:
-                from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            now = clock()
+            if now >= next_draw:
+                next_draw = now + 0.25
+                if progress is None:
+                    from rich.progress import (
+                        Progress,
+                        SpinnerColumn,
+                        TextColumn,
+                        TimeElapsedColumn,
+                    )
 
-                progress = Progress(
-                    SpinnerColumn(),
-                    TextColumn("{task.completed:,} records"),
-                    TimeElapsedColumn(),
-                    console=_console(sys.stderr, stderr=True),
-                    transient=True,
-                    refresh_per_second=4,
-                )
-                progress.start()
-                task = progress.add_task("records", total=None)
-            if progress is not None and task is not None:
-                progress.update(task, completed=done)
+                    progress = Progress(
+                        SpinnerColumn(),
+                        TextColumn("{task.completed:,} records"),
+                        TimeElapsedColumn(),
+                        console=_console(sys.stderr, stderr=True),
+                        transient=True,
+                        auto_refresh=False,
+                    )
+                    progress.start()
+                    task = progress.add_task("records", total=None)
+                progress.update(task, completed=done, refresh=True)
             yield item
     finally:
         if progress is not None:
@@ -1619,7 +1630,36 @@ def main() -> None:
         _err(f"myositis: internal error ({type(exc).__name__}: {exc}); please report it")
         code = EXIT_USAGE
     code = _final_flush(code)
+    _report_usage()
     sys.exit(code)
+
+
+def _report_usage() -> None:
+    """For benchmarks/run.py: this process's own CPU time and its workers', as JSON."""
+    target = os.environ.get("MYOSITIS_BENCH_RUSAGE")
+    if not target:
+        return
+    import json
+    import resource
+
+    own, workers = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            json.dump(
+                {
+                    "main_cpu": own.ru_utime + own.ru_stime,
+                    "main_user": own.ru_utime,
+                    "main_system": own.ru_stime,
+                    "workers_cpu": workers.ru_utime + workers.ru_stime,
+                    "main_max_rss_kib": own.ru_maxrss,
+                },
+                handle,
+            )
+    except OSError:
+        pass
 
 
 def _prepare_streams() -> None:

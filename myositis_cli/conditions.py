@@ -14,7 +14,11 @@ A condition is YAML data, never code. Its forms:
     history rules count it as failed or not tolerated; ``at_least``: that many
     different therapies match);
 ``{current: [THERAPY, ...]}``
-    the patient currently takes one of these therapies.
+    the patient currently takes one of these therapies;
+``{classification: [CATEGORY, ...]}``
+    the classification criteria (the table the pathway names) place the
+    recorded items in one of these categories whatever the unrecorded ones are
+    (false without a ``classification`` section).
 
 Every condition is compiled when the pathway is loaded, so an unknown field,
 operator, value, fact or therapy is an error with its location then, never

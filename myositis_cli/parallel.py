@@ -49,7 +49,6 @@ class Block(NamedTuple):
     sources: int  # how many files the chunk held (for the progress bar)
 
 
-
 # --------------------------------------------------------------------------
 # The worker side.
 

@@ -339,8 +339,8 @@ class Pathway:
         return frozenset(codes)
 
     @cached_property
-    def missing_orders(self) -> dict[frozenset[str], tuple[str, ...]]:
-        """A set of absent fields -> its order (filled by ranking.order_missing)."""
+    def missing_keys(self) -> dict[str, tuple[int, str]]:
+        """A pointer -> its sort key among missing fields (filled by ranking.order_missing)."""
         return {}
 
     @cached_property

@@ -353,32 +353,36 @@ def therapy_evidence(p: Pathway, ctx: Context, tid: str) -> tuple[str, tuple[str
     return therapy.evidence, therapy.references
 
 
-_ORDERED_LIMIT = 8192  # distinct sets of absent fields remembered per pathway
+_KEYS_LIMIT = 4096  # pointers whose sort key is remembered per pathway (fields, history slots)
 
 
 def order_missing(p: Pathway, pointers: Iterable[str]) -> list[str]:
     """Absent fields in profile-schema order (history entries by position).
 
-    The same few sets recur case after case (a rule's fields), so each set's
-    order is computed once per pathway.
+    Each pointer's sort key is computed once per pathway: the pointers are a
+    small fixed set (the profile's fields and history slots), while the sets
+    they form are many, so remembering sets would grow with the batch.
     """
-    chosen = pointers if isinstance(pointers, frozenset) else frozenset(pointers)
-    memo = p.missing_orders
-    known = memo.get(chosen)
-    if known is None:
-        order = p.field_order
-        last = len(order)
+    chosen = pointers if isinstance(pointers, (set, frozenset)) else set(pointers)
+    if len(chosen) < 2:  # most rules need one field: nothing to sort
+        return list(chosen)
+    keys = p.missing_keys
+    order = p.field_order
+    last = len(order)
 
-        def key(pointer: str) -> tuple[int, str]:
+    def key(pointer: str) -> tuple[int, str]:
+        known = keys.get(pointer)
+        if known is None:
             position = order.get(pointer)
             if position is not None:
-                return position, ""
-            return order.get("/" + pointer.split("/")[1], last), pointer.zfill(40)
+                known = (position, "")
+            else:
+                known = (order.get("/" + pointer.split("/")[1], last), pointer.zfill(40))
+            if len(keys) < _KEYS_LIMIT:
+                keys[pointer] = known
+        return known
 
-        known = tuple(sorted(chosen, key=key))
-        if len(memo) < _ORDERED_LIMIT:
-            memo[chosen] = known
-    return list(known)
+    return sorted(chosen, key=key)
 
 
 def _merge_text(into: _Draft, other: _Draft) -> None:

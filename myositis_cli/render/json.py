@@ -47,6 +47,7 @@ def _tiny_float(out: bytes) -> bool:
         at = out.find(b"e-", at + 2)
     return False
 
+
 try:
     if os.environ.get("MYOSITIS_NO_ORJSON"):
         raise ImportError
