@@ -24,7 +24,8 @@ from myositis_cli.criteria import (
 )
 
 CRITERIA = load_criteria(str(REPO / "pathways" / "classification-2017.yaml"))
-EVIDENCE = REPO.parent / "shared" / "evidence.md"
+SHARED = REPO.parent / "shared" / "evidence.md"  # beside the repository in development
+EVIDENCE = REPO / "docs" / "evidence" / "classification-2017.md"  # its section 18, verbatim
 FLAGS = [i for i in CRITERIA.items if not i.bands]
 ONSETS = (10, 30, 50)  # one onset in each band: none, 18-39, 40 and over
 
@@ -121,8 +122,11 @@ def partial_profiles(draw: Any) -> dict[str, Any]:
 
 
 def _completions(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every way the unrecorded items could be. Without a biopsy the biopsy findings stay
+    unrecorded (recording one would mean a biopsy was done: another question)."""
     cls = data["classification"]
-    unknown = [i.id for i in FLAGS if i.id not in cls]
+    biopsy_done = any(i.biopsy and i.id in cls for i in FLAGS)
+    unknown = [i.id for i in FLAGS if i.id not in cls and (biopsy_done or not i.biopsy)]
     onsets = [cls["onset_age"]] if "onset_age" in cls else list(ONSETS)
     out = []
     for onset in onsets:
