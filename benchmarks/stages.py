@@ -55,7 +55,7 @@ def main() -> None:
             except ProfileProblems:
                 continue
             t4 = time.perf_counter()
-            rec = suggest(pathway, profile)
+            rec = suggest(pathway, profile, trace=False)
             t5 = time.perf_counter()
             data = record(CaseResult(path, 0, profile.id, rec), pathway)
             t6 = time.perf_counter()
