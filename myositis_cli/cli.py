@@ -780,8 +780,10 @@ def classify(
     max_depth: MaxDepth = _DEFAULT_LIMITS[1],
     max_alias_nodes: MaxAliasNodes = _DEFAULT_LIMITS[2],
 ) -> None:
-    """The 2017 EULAR/ACR classification criteria for each profile: the score without and
-    with biopsy, the category, and what the unrecorded items could make of it.
+    """The 2017 EULAR/ACR classification criteria for each profile, with the range over what is not recorded.
+
+    The score without and with biopsy, the category, and what the unrecorded
+    items could make of it.
 
     Classification for research and diagnosis support, not a diagnosis. Exit 0 when
     every case was classified, 1 when any was rejected (the others still are), 2 for a
@@ -856,9 +858,11 @@ def summarize(
     ] = True,
     output: OutputOption = None,
 ) -> None:
-    """A cohort summary of suggest records: cases ok and failed, refractory share, top
-    options and ranks, alerts, exclusions by rule, the missing facts that most often could
-    change the answer, and the same by subtype.
+    """A cohort summary of suggest records (table, markdown, json, html).
+
+    Cases ok and failed, refractory share, top options and ranks, alerts,
+    exclusions by rule, the missing facts that most often could change the
+    answer, and the same by subtype.
 
     Reads as a stream (memory does not grow with the number of records). Exit 0 when
     every record was read, 1 when a file or line was not a record (the rest are counted),
@@ -1061,9 +1065,11 @@ def schema(
         ),
     ] = False,
 ) -> None:
-    """Print a contract: the JSON Schema of a profile, pathway, golden case or output record,
-    or the CSV column contract (as CSV: column, type, values, required, since_version,
-    description)."""
+    """Print a contract: a JSON Schema (profile, pathway, case, record) or the CSV column contract.
+
+    The CSV contract is itself CSV: column, type, values, required,
+    since_version, description.
+    """
 
     def run() -> int:
         from . import resources
@@ -1532,8 +1538,11 @@ def pathway_doc(
     ] = DocFormat.markdown,
     output: OutputOption = None,
 ) -> None:
-    """The pathway as a document for reviewers: every node, therapy, rule, alert and reference,
-    in words, each with its id; unreachable nodes marked."""
+    """The pathway as a document for reviewers (markdown, html).
+
+    Every node, therapy, rule, alert and reference, in words, each with its
+    id; unreachable nodes marked.
+    """
 
     def run() -> int:
         from . import lint, review
