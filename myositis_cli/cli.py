@@ -209,6 +209,13 @@ def _guard(action: Callable[[], int]) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _report_format(chosen: ReportFormat | None) -> ReportFormat:
+    """As asked; else GitHub annotations under GitHub Actions, text elsewhere."""
+    if chosen is not None:
+        return chosen
+    return ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
+
+
 def _err(message: str) -> None:
     """One line on stderr (nothing when stderr is closed)."""
     stream = sys.stderr
@@ -728,9 +735,7 @@ def validate(
         from .render import reports
         from .results import exit_code
 
-        chosen = format or (
-            ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
-        )
+        chosen = _report_format(format)
         job = _Batch(
             inputs or [],
             files_from=files_from,
@@ -1208,9 +1213,7 @@ def pathway_check(
         from . import lint, review
         from .render import reports
 
-        chosen = format or (
-            ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
-        )
+        chosen = _report_format(format)
         if base is not None and base.startswith("-"):
             raise UsageError(f"--base {base}: a revision may not start with '-'")
         selected = review.rule_list(select_rules, "--select")
@@ -1306,9 +1309,7 @@ def pathway_test(
         from . import golden, review
         from .render import reports
 
-        chosen = format or (
-            ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
-        )
+        chosen = _report_format(format)
         if update and not (pattern or update_all):
             raise UsageError(
                 "--update rewrites golden cases: choose them with -k PATTERN, or --all"

@@ -187,6 +187,7 @@ class Context:
         "_memo",
         "adequate_by_therapy",
         "adequate_months",
+        "classified",
         "current",
         "failure",
         "has_history",
@@ -216,6 +217,7 @@ class Context:
         self.current: Mapping[str, Result] = current or {}
         self.adequate_by_therapy: Mapping[str, float] = adequate_by_therapy or {}
         self.failure: FailureRules | None = None  # what the history rules call failed
+        self.classified: Any = None  # the classification criteria's answer, once asked
 
     def adequate(self, therapy: str) -> float:
         """Months that make an adequate trial of ``therapy``."""
@@ -760,9 +762,11 @@ class ClassifiedAs(Condition):
     def evaluate(self, ctx: Context) -> Result:
         if not isinstance(ctx.values.get("classification"), Mapping):
             return False, EMPTY
-        from .criteria import classify
+        result = ctx.classified
+        if result is None:  # an alert and its details may all ask: classify once per case
+            from .criteria import classify
 
-        result = classify(self.criteria(), ctx.values)
+            result = ctx.classified = classify(self.criteria(), ctx.values)
         if not result.recorded_any:
             return False, EMPTY
         column = result.applicable

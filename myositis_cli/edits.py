@@ -12,7 +12,7 @@ wording (messages, ranking, policy...) are compared key by key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from .pathway import Node, Pathway, SafetyRule
@@ -97,6 +97,24 @@ def _semver(version: str) -> tuple[int, ...]:
 # ---------------------------------------------------------------------------- sections
 
 
+def _pairs(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    """Every key of either side, the new side's order first: (key, old or None, new or None)."""
+    for key, value in new.items():
+        yield key, old.get(key), value
+    for key, value in old.items():
+        if key not in new:
+            yield key, value, None
+
+
+def _changed(
+    section: str, subject: str, fields: Iterable[tuple[str, Any, Any, str]], node: str = ""
+) -> Iterator[Edit]:
+    """One 'changed' edit per (field, old, new, sentence) whose two values differ."""
+    for field, old, new, sentence in fields:
+        if old != new:
+            yield Edit(section, "changed", subject, field, old, new, sentence, node)
+
+
 def _metadata(a: Pathway, b: Pathway) -> Iterator[Edit]:
     ma, mb = a.metadata, b.metadata
     for field, words in (
@@ -108,8 +126,7 @@ def _metadata(a: Pathway, b: Pathway) -> Iterator[Edit]:
         ("disclaimer", "disclaimer"),
     ):
         old, new = getattr(ma, field), getattr(mb, field)
-        if old != new:
-            yield Edit("metadata", "changed", field, field, old, new, f"{words}: {old} → {new}")
+        yield from _changed("metadata", field, [(field, old, new, f"{words}: {old} → {new}")])
     added = [s for s in mb.sources if s not in ma.sources]
     removed = [s for s in ma.sources if s not in mb.sources]
     if added or removed:
@@ -128,15 +145,7 @@ def _metadata(a: Pathway, b: Pathway) -> Iterator[Edit]:
 
 def _path_of(p: Pathway) -> dict[str, str]:
     """Node id -> its parent's id."""
-    parents: dict[str, str] = {}
-
-    def walk(node: Node) -> None:
-        for child in node.children:
-            parents[child.id] = node.id
-            walk(child)
-
-    walk(p.tree)
-    return parents
+    return {child.id: node.id for node in p.tree.walk() for child in node.children}
 
 
 def _names(p: Pathway, therapies: tuple[str, ...]) -> str:
@@ -144,175 +153,99 @@ def _names(p: Pathway, therapies: tuple[str, ...]) -> str:
 
 
 def _nodes(a: Pathway, b: Pathway) -> Iterator[Edit]:
-    old, new = a.nodes(), b.nodes()
     parents_a, parents_b = _path_of(a), _path_of(b)
-    for nid, node in new.items():
-        if nid not in old:
-            where = f" under '{new[parents_b[nid]].title}'" if nid in parents_b else ""
-            yield Edit(
-                "node",
-                "added",
-                nid,
-                "",
-                None,
-                node.title,
-                f"node added{where}: '{node.title}' ({nid}), entered when {node.when.words()}; "
-                + (
-                    "suggests "
-                    + ", ".join(
-                        f"{_names(b, o.therapies)} (weight {o.weight:g})" for o in node.options
-                    )
-                    if node.options
-                    else "suggests nothing itself"
-                ),
-                nid,
+    new_nodes = b.nodes()
+    for nid, x, y in _pairs(a.nodes(), new_nodes):
+        if x is None:
+            where = f" under '{new_nodes[parents_b[nid]].title}'" if nid in parents_b else ""
+            suggests = (
+                "suggests "
+                + ", ".join(f"{_names(b, o.therapies)} (weight {o.weight:g})" for o in y.options)
+                if y.options
+                else "suggests nothing itself"
             )
-    for nid, node in old.items():
-        if nid not in new:
-            yield Edit(
-                "node",
-                "removed",
-                nid,
-                "",
-                node.title,
-                None,
-                f"node removed: '{node.title}' ({nid})",
-                parents_a.get(nid, ""),
+            text = (
+                f"node added{where}: '{y.title}' ({nid}), entered when {y.when.words()}; {suggests}"
             )
-    for nid in (n for n in new if n in old):
-        x, y = old[nid], new[nid]
+            yield Edit("node", "added", nid, "", None, y.title, text, nid)
+            continue
+        if y is None:
+            text = f"node removed: '{x.title}' ({nid})"
+            yield Edit("node", "removed", nid, "", x.title, None, text, parents_a.get(nid, ""))
+            continue
         label = f"'{y.title}' ({nid})"
-        if x.title != y.title:
-            yield Edit(
-                "node",
-                "changed",
-                nid,
-                "title",
-                x.title,
-                y.title,
-                f"{label}: title was '{x.title}'",
-                nid,
-            )
-        if x.when.words() != y.when.words():
-            yield Edit(
-                "node",
-                "changed",
-                nid,
-                "condition",
-                x.when.words(),
-                y.when.words(),
-                f"{label}: now entered when {y.when.words()} (was: {x.when.words()})",
-                nid,
-            )
-        if parents_a.get(nid) != parents_b.get(nid):
-            yield Edit(
-                "node",
-                "changed",
-                nid,
-                "parent",
-                parents_a.get(nid),
-                parents_b.get(nid),
-                f"{label}: moved under {parents_b.get(nid)}",
-                nid,
-            )
+        was, now = x.when.words(), y.when.words()
+        yield from _changed(
+            "node",
+            nid,
+            [
+                ("title", x.title, y.title, f"{label}: title was '{x.title}'"),
+                ("condition", was, now, f"{label}: now entered when {now} (was: {was})"),
+                (
+                    "parent",
+                    parents_a.get(nid),
+                    parents_b.get(nid),
+                    f"{label}: moved under {parents_b.get(nid)}",
+                ),
+            ],
+            nid,
+        )
         yield from _options(a, b, x, y, label)
         caps_x = {(c.max_tier, c.caveat) for c in x.caps}
         caps_y = {(c.max_tier, c.caveat) for c in y.caps}
         for tier, caveat in sorted(caps_y - caps_x):
-            yield Edit(
-                "node",
-                "changed",
-                nid,
-                "cap",
-                None,
-                tier,
-                f"{label}: caps options at {tier}: {_q(caveat)}",
-                nid,
-            )
+            text = f"{label}: caps options at {tier}: {_q(caveat)}"
+            yield Edit("node", "changed", nid, "cap", None, tier, text, nid)
         for tier, caveat in sorted(caps_x - caps_y):
-            yield Edit(
-                "node",
-                "changed",
-                nid,
-                "cap",
-                tier,
-                None,
-                f"{label}: no longer caps options at {tier} ({_q(caveat)})",
-                nid,
-            )
+            text = f"{label}: no longer caps options at {tier} ({_q(caveat)})"
+            yield Edit("node", "changed", nid, "cap", tier, None, text, nid)
 
 
 def _options(a: Pathway, b: Pathway, x: Node, y: Node, label: str) -> Iterator[Edit]:
-    ox = {o.key: o for o in x.options}
-    oy = {o.key: o for o in y.options}
-    for key, o in oy.items():
-        name = _names(b, o.therapies)
-        if key not in ox:
-            yield Edit(
-                "option",
-                "added",
-                f"{y.id}/{key}",
-                "",
-                None,
-                o.weight,
-                f"{label}: suggests {name} (weight {o.weight:g}"
-                + (f", evidence {o.evidence}" if o.evidence else "")
-                + f"): {_q(o.reason)}",
-                y.id,
-            )
+    before = {o.key: o for o in x.options}
+    after = {o.key: o for o in y.options}
+    for key, p, o in _pairs(before, after):
+        subject = f"{y.id}/{key}"
+        if p is None:
+            evidence = f", evidence {o.evidence}" if o.evidence else ""
+            text = f"{label}: suggests {_names(b, o.therapies)} (weight {o.weight:g}{evidence}): {_q(o.reason)}"
+            yield Edit("option", "added", subject, "", None, o.weight, text, y.id)
             continue
-        p = ox[key]
-        for field, words in (
-            ("weight", "weight"),
-            ("evidence", "evidence"),
-            ("max_tier", "at most"),
-        ):
-            before, after = getattr(p, field), getattr(o, field)
-            if before != after:
-                yield Edit(
-                    "option",
-                    "changed",
-                    f"{y.id}/{key}",
-                    field,
-                    before,
-                    after,
-                    f"{label}: {name} {words} {_shown(before)} → {_shown(after)}",
-                    y.id,
-                )
-        if p.reason != o.reason:
-            yield Edit(
-                "option",
-                "changed",
-                f"{y.id}/{key}",
+        if o is None:
+            text = f"{label}: no longer suggests {_names(a, p.therapies)}"
+            yield Edit("option", "removed", subject, "", p.weight, None, text, y.id)
+            continue
+        name = _names(b, o.therapies)
+        fields: list[tuple[str, Any, Any, str]] = [
+            (
+                field,
+                getattr(p, field),
+                getattr(o, field),
+                f"{label}: {name} {words} {_shown(getattr(p, field))} → {_shown(getattr(o, field))}",
+            )
+            for field, words in (
+                ("weight", "weight"),
+                ("evidence", "evidence"),
+                ("max_tier", "at most"),
+            )
+        ]
+        fields.append(
+            (
                 "reason",
                 p.reason,
                 o.reason,
                 f"{label}: {name}'s reason now reads {_q(o.reason)}",
-                y.id,
             )
-        if set(p.references) != set(o.references):
-            yield Edit(
-                "option",
-                "changed",
-                f"{y.id}/{key}",
+        )
+        fields.append(
+            (
                 "references",
-                list(p.references),
-                list(o.references),
+                sorted(p.references),
+                sorted(o.references),
                 f"{label}: {name} cites {', '.join(o.references)}",
-                y.id,
             )
-    for key, o in ox.items():
-        if key not in oy:
-            yield Edit(
-                "option",
-                "removed",
-                f"{y.id}/{key}",
-                "",
-                o.weight,
-                None,
-                f"{label}: no longer suggests {_names(a, o.therapies)}",
-                y.id,
-            )
+        )
+        yield from _changed("option", subject, fields, y.id)
 
 
 def _shown(value: Any) -> str:
@@ -324,284 +257,184 @@ def _rules(t: Any) -> dict[str, SafetyRule]:
 
 
 def _therapies(a: Pathway, b: Pathway) -> Iterator[Edit]:
-    for tid, t in b.therapies.items():
-        if tid not in a.therapies:
-            yield Edit(
-                "therapy",
-                "added",
-                tid,
-                "",
-                None,
-                t.name,
-                f"therapy added: {t.name} (evidence {t.evidence})",
-            )
-    for tid, t in a.therapies.items():
-        if tid not in b.therapies:
-            yield Edit("therapy", "removed", tid, "", t.name, None, f"therapy removed: {t.name}")
-    for tid in (t for t in b.therapies if t in a.therapies):
-        x, y = a.therapies[tid], b.therapies[tid]
+    for tid, x, y in _pairs(a.therapies, b.therapies):
+        if x is None:
+            text = f"therapy added: {y.name} (evidence {y.evidence})"
+            yield Edit("therapy", "added", tid, "", None, y.name, text)
+            continue
+        if y is None:
+            yield Edit("therapy", "removed", tid, "", x.name, None, f"therapy removed: {x.name}")
+            continue
         name = y.name
-        for field, words in (
-            ("name", "name"),
-            ("evidence", "evidence level"),
-            ("tier", "fixed tier"),
-            ("adequate_months", "adequate trial (months)"),
-            ("retreat_on_partial", "re-treatment on a partial response"),
-        ):
-            before, after = getattr(x, field), getattr(y, field)
-            if before != after:
-                yield Edit(
-                    "therapy",
-                    "changed",
-                    tid,
-                    field,
-                    before,
-                    after,
-                    f"{name}: {words} {before} → {after}",
-                )
-        if x.evidence_note != y.evidence_note:
-            yield Edit(
-                "therapy",
-                "changed",
-                tid,
+        fields: list[tuple[str, Any, Any, str]] = [
+            (
+                field,
+                getattr(x, field),
+                getattr(y, field),
+                f"{name}: {words} {getattr(x, field)} → {getattr(y, field)}",
+            )
+            for field, words in (
+                ("name", "name"),
+                ("evidence", "evidence level"),
+                ("tier", "fixed tier"),
+                ("adequate_months", "adequate trial (months)"),
+                ("retreat_on_partial", "re-treatment on a partial response"),
+            )
+        ]
+        fields.append(
+            (
                 "evidence_note",
                 x.evidence_note,
                 y.evidence_note,
                 f"{name}: evidence note now reads {_q(y.evidence_note)}",
             )
-        cx = {c.code: c.text for c in x.caveats}
-        cy = {c.code: c.text for c in y.caveats}
-        for code, text in cy.items():
-            if code not in cx:
-                yield Edit(
-                    "caveat",
-                    "added",
-                    f"{tid}.{code}",
-                    "",
-                    None,
-                    text,
-                    f"{name}: standing caveat added: {_q(text)}",
-                )
-            elif cx[code] != text:
-                yield Edit(
-                    "caveat",
-                    "changed",
-                    f"{tid}.{code}",
-                    "text",
-                    cx[code],
-                    text,
-                    f"{name}: caveat {code} now reads {_q(text)}",
-                )
-        for code, text in cx.items():
-            if code not in cy:
-                yield Edit(
-                    "caveat",
-                    "removed",
-                    f"{tid}.{code}",
-                    "",
-                    text,
-                    None,
-                    f"{name}: standing caveat removed: {_q(text)}",
-                )
-        rx, ry = _rules(x), _rules(y)
-        for key, r in ry.items():
-            if key not in rx:
-                what = (
-                    "contraindication"
-                    if r.kind == "contraindication"
-                    else f"caution (-{r.penalty:g})"
-                )
-                yield Edit(
-                    "rule",
-                    "added",
-                    key,
-                    "",
-                    None,
-                    r.text,
-                    f"{name}: {what} added, when {r.when.words()}: {_q(r.text)}",
-                )
-                continue
-            p = rx[key]
-            if p.kind != r.kind:
-                yield Edit(
-                    "rule",
-                    "changed",
-                    key,
+        )
+        yield from _changed("therapy", tid, fields)
+        yield from _caveats(tid, name, x, y)
+        yield from _safety_rules(name, x, y)
+
+
+def _caveats(tid: str, name: str, x: Any, y: Any) -> Iterator[Edit]:
+    before = {c.code: c.text for c in x.caveats}
+    after = {c.code: c.text for c in y.caveats}
+    for code, old, new in _pairs(before, after):
+        subject = f"{tid}.{code}"
+        if old is None:
+            yield Edit(
+                "caveat",
+                "added",
+                subject,
+                "",
+                None,
+                new,
+                f"{name}: standing caveat added: {_q(new)}",
+            )
+        elif new is None:
+            yield Edit(
+                "caveat",
+                "removed",
+                subject,
+                "",
+                old,
+                None,
+                f"{name}: standing caveat removed: {_q(old)}",
+            )
+        else:
+            yield from _changed(
+                "caveat",
+                subject,
+                [("text", old, new, f"{name}: caveat {code} now reads {_q(new)}")],
+            )
+
+
+def _safety_rules(name: str, x: Any, y: Any) -> Iterator[Edit]:
+    for key, p, r in _pairs(_rules(x), _rules(y)):
+        if p is None:
+            what = (
+                "contraindication" if r.kind == "contraindication" else f"caution (-{r.penalty:g})"
+            )
+            text = f"{name}: {what} added, when {r.when.words()}: {_q(r.text)}"
+            yield Edit("rule", "added", key, "", None, r.text, text)
+            continue
+        if r is None:
+            text = f"{name}: {p.kind} removed: {p.id} ({_q(p.text)})"
+            yield Edit("rule", "removed", key, "", p.text, None, text)
+            continue
+        was, now = p.when.words(), r.when.words()
+        yield from _changed(
+            "rule",
+            key,
+            [
+                (
                     "kind",
                     p.kind,
                     r.kind,
                     f"{name}: {r.id} is now a {r.kind} (was a {p.kind})",
-                )
-            if p.when.words() != r.when.words():
-                yield Edit(
-                    "rule",
-                    "changed",
-                    key,
+                ),
+                (
                     "condition",
-                    p.when.words(),
-                    r.when.words(),
-                    f"{name}: {r.id} now applies when {r.when.words()} (was: {p.when.words()})",
-                )
-            if p.text != r.text:
-                yield Edit(
-                    "rule",
-                    "changed",
-                    key,
-                    "text",
-                    p.text,
-                    r.text,
-                    f"{name}: {r.id} now reads {_q(r.text)}",
-                )
-            if p.penalty != r.penalty:
-                yield Edit(
-                    "rule",
-                    "changed",
-                    key,
+                    was,
+                    now,
+                    f"{name}: {r.id} now applies when {now} (was: {was})",
+                ),
+                ("text", p.text, r.text, f"{name}: {r.id} now reads {_q(r.text)}"),
+                (
                     "penalty",
                     p.penalty,
                     r.penalty,
                     f"{name}: {r.id} penalty {p.penalty:g} → {r.penalty:g}",
-                )
-            if p.max_tier != r.max_tier:
-                yield Edit(
-                    "rule",
-                    "changed",
-                    key,
+                ),
+                (
                     "max_tier",
                     p.max_tier,
                     r.max_tier,
                     f"{name}: {r.id} caps at {r.max_tier or 'nothing'} (was {p.max_tier or 'nothing'})",
-                )
-        for key, r in rx.items():
-            if key not in ry:
-                yield Edit(
-                    "rule",
-                    "removed",
-                    key,
-                    "",
-                    r.text,
-                    None,
-                    f"{name}: {r.kind} removed: {r.id} ({_q(r.text)})",
-                )
+                ),
+            ],
+        )
 
 
 def _alerts(a: Pathway, b: Pathway) -> Iterator[Edit]:
-    ax = {r.code: r for r in a.alerts}
-    ay = {r.code: r for r in b.alerts}
-    for code, r in ay.items():
-        if code not in ax:
+    before = {r.code: r for r in a.alerts}
+    after = {r.code: r for r in b.alerts}
+    for code, p, r in _pairs(before, after):
+        if p is None:
+            text = f"alert added: {code} ({r.level}), when {r.when.words()}: {_q(r.summary or r.message)}"
+            yield Edit("alert", "added", code, "", None, r.level, text)
+            continue
+        if r is None:
             yield Edit(
-                "alert",
-                "added",
-                code,
-                "",
-                None,
-                r.level,
-                f"alert added: {code} ({r.level}), when {r.when.words()}: {_q(r.summary or r.message)}",
+                "alert", "removed", code, "", p.level, None, f"alert removed: {code} ({p.level})"
             )
             continue
-        p = ax[code]
-        if p.level != r.level:
-            yield Edit(
-                "alert",
-                "changed",
-                code,
-                "level",
-                p.level,
-                r.level,
-                f"alert {code}: level {p.level} → {r.level}",
-            )
-        if p.when.words() != r.when.words():
-            yield Edit(
-                "alert",
-                "changed",
-                code,
-                "condition",
-                p.when.words(),
-                r.when.words(),
-                f"alert {code}: now raised when {r.when.words()} (was: {p.when.words()})",
-            )
-        if p.message != r.message:
-            yield Edit(
-                "alert",
-                "changed",
-                code,
-                "message",
-                p.message,
-                r.message,
-                f"alert {code}: message now reads {_q(r.message)}",
-            )
-    for code, r in ax.items():
-        if code not in ay:
-            yield Edit(
-                "alert", "removed", code, "", r.level, None, f"alert removed: {code} ({r.level})"
-            )
+        was, now = p.when.words(), r.when.words()
+        yield from _changed(
+            "alert",
+            code,
+            [
+                ("level", p.level, r.level, f"alert {code}: level {p.level} → {r.level}"),
+                (
+                    "condition",
+                    was,
+                    now,
+                    f"alert {code}: now raised when {now} (was: {was})",
+                ),
+                (
+                    "message",
+                    p.message,
+                    r.message,
+                    f"alert {code}: message now reads {_q(r.message)}",
+                ),
+            ],
+        )
 
 
 def _facts(a: Pathway, b: Pathway) -> Iterator[Edit]:
-    for name, f in b.facts.items():
-        old = a.facts.get(name)
-        if old is None:
+    for name, x, y in _pairs(a.facts, b.facts):
+        if x is None:
+            text = f"fact added: {y.title} ({name}): {y.when.words()}"
+            yield Edit("fact", "added", name, "", None, y.when.words(), text)
+        elif y is None:
             yield Edit(
-                "fact",
-                "added",
-                name,
-                "",
-                None,
-                f.when.words(),
-                f"fact added: {f.title} ({name}): {f.when.words()}",
+                "fact", "removed", name, "", x.title, None, f"fact removed: {x.title} ({name})"
             )
-        elif old.when.words() != f.when.words():
-            yield Edit(
-                "fact",
-                "changed",
-                name,
-                "condition",
-                old.when.words(),
-                f.when.words(),
-                f"fact {f.title} ({name}) now means {f.when.words()} (was: {old.when.words()})",
-            )
-    for name, f in a.facts.items():
-        if name not in b.facts:
-            yield Edit(
-                "fact", "removed", name, "", f.title, None, f"fact removed: {f.title} ({name})"
-            )
+        else:
+            was, now = x.when.words(), y.when.words()
+            sentence = f"fact {y.title} ({name}) now means {now} (was: {was})"
+            yield from _changed("fact", name, [("condition", was, now, sentence)])
 
 
 def _references(a: Pathway, b: Pathway) -> Iterator[Edit]:
-    for rid, r in b.references.items():
-        old = a.references.get(rid)
-        if old is None:
-            yield Edit(
-                "reference",
-                "added",
-                rid,
-                "",
-                None,
-                r.citation,
-                f"reference added: {rid} ({r.short or r.citation[:80]})",
-            )
-        elif old != r:
-            yield Edit(
-                "reference",
-                "changed",
-                rid,
-                "citation",
-                old.label(),
-                r.label(),
-                f"reference {rid} changed: {r.label()[:160]}",
-            )
-    for rid, r in a.references.items():
-        if rid not in b.references:
-            yield Edit(
-                "reference",
-                "removed",
-                rid,
-                "",
-                r.citation,
-                None,
-                f"reference removed: {rid} ({r.short or r.citation[:80]})",
-            )
+    for rid, x, y in _pairs(a.references, b.references):
+        if x is None:
+            text = f"reference added: {rid} ({y.short or y.citation[:80]})"
+            yield Edit("reference", "added", rid, "", None, y.citation, text)
+        elif y is None:
+            text = f"reference removed: {rid} ({x.short or x.citation[:80]})"
+            yield Edit("reference", "removed", rid, "", x.citation, None, text)
+        elif x != y:
+            text = f"reference {rid} changed: {y.label()[:160]}"
+            yield Edit("reference", "changed", rid, "citation", x.label(), y.label(), text)
 
 
 _COVERED = {"pathway", "tree", "therapies", "alerts", "facts", "references"}
@@ -620,38 +453,22 @@ def _other(a: Pathway, b: Pathway) -> Iterator[Edit]:
             and isinstance(y, list)
             and all(isinstance(i, Mapping) and "id" in i for i in (*x, *y))
         ):
-            bx, by = {i["id"]: i for i in x}, {i["id"]: i for i in y}
-            for key in [*by, *(k for k in bx if k not in by)]:
-                if bx.get(key) != by.get(key):
-                    kind = "added" if key not in bx else "removed" if key not in by else "changed"
-                    shown = by.get(key, bx.get(key)) or {}
-                    words = shown.get("ask") or shown.get("title") or shown.get("text") or ""
-                    yield Edit(
-                        "other",
-                        kind,
-                        f"{section}.{key}",
-                        key,
-                        bx.get(key),
-                        by.get(key),
-                        f"{section} entry {key} {kind}" + (f": {_q(words)}" if words else ""),
-                    )
+            entries = True
+            x, y = {i["id"]: i for i in x}, {i["id"]: i for i in y}
         elif isinstance(x, Mapping) and isinstance(y, Mapping):
-            for key in sorted(set(x) | set(y), key=str):
-                if x.get(key) != y.get(key):
-                    kind = "added" if key not in x else "removed" if key not in y else "changed"
-                    yield Edit(
-                        "other",
-                        kind,
-                        f"{section}.{key}",
-                        key,
-                        x.get(key),
-                        y.get(key),
-                        f"{section}.{key} {kind}"
-                        + (
-                            f": {_q(json.dumps(y.get(key), ensure_ascii=False))}"
-                            if key in y
-                            else ""
-                        ),
-                    )
+            entries = False
         else:
             yield Edit("other", "changed", section, section, x, y, f"{section} changed")
+            continue
+        for key, old, new in _pairs(x, y):
+            if old == new:
+                continue
+            kind = "added" if old is None else "removed" if new is None else "changed"
+            if entries:
+                shown = new or old or {}
+                words = shown.get("ask") or shown.get("title") or shown.get("text") or ""
+                text = f"{section} entry {key} {kind}" + (f": {_q(words)}" if words else "")
+            else:
+                shown = f": {_q(json.dumps(new, ensure_ascii=False))}" if new is not None else ""
+                text = f"{section}.{key} {kind}{shown}"
+            yield Edit("other", kind, f"{section}.{key}", key, old, new, text)

@@ -197,11 +197,9 @@ def judge_case(
 
 def compare_classification(expect: dict[str, Any], pathway: Pathway, profile: Any) -> list[str]:
     """Each way ``myositis classify`` differs from a case's expected classification."""
-    from .criteria import classification_record
+    from .criteria import classification_record, classify
 
     criteria = pathway.criteria
-    from .criteria import classify
-
     got = classification_record(criteria, classify(criteria, profile))
     failures = []
     for column in ("without_biopsy", "with_biopsy"):

@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from . import loading
@@ -59,7 +60,7 @@ class DiffReport:
     def top_changed(self) -> int:
         return sum(1 for c in self.cases if any(x.kind == "top" for x in c.changes))
 
-    @property
+    @cached_property
     def edits(self) -> list[Any]:
         from .edits import edits
 
@@ -67,7 +68,7 @@ class DiffReport:
             return []
         return edits(self.before, self.after)
 
-    @property
+    @cached_property
     def version_problem(self) -> str | None:
         from .edits import version_problem
 
@@ -75,8 +76,10 @@ class DiffReport:
             return None
         return version_problem(self.before, self.after)
 
+    @cached_property
     def consequences(self) -> list[Consequence]:
-        """The per-case changes grouped by what they are, most important first."""
+        """The per-case changes grouped by what they are, most important first (computed
+        once, when the report is read: the comparison has filled ``cases``)."""
         groups: dict[tuple[str, str, str, str], list[CaseDiff]] = {}
         texts: dict[tuple[str, str, str, str], str] = {}
         for case in self.cases:

@@ -654,7 +654,7 @@ def load_document(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> Any:
     root: Node | None = None
     try:
         _check_depth(text, limits)
-        if FAST_PATH and _CParser is not None and "*" not in text and "&" not in text:
+        if FAST_PATH and _CParser is not None:  # anchors and aliases fall back as they come
             try:
                 return _fast_events(text)
             except _Fallback:

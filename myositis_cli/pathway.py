@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -325,9 +325,9 @@ class Pathway:
     def labels(self) -> dict[str, str]:
         return {rid: ref.label() for rid, ref in self.references.items()}
 
-    @property
+    @cached_property
     def criteria(self) -> Criteria:
-        """The classification table this pathway names, or the bundled one."""
+        """The classification table this pathway names, or the bundled one (read on first use)."""
         return criteria_for(self.source, self.criteria_file)
 
     @cached_property
@@ -356,10 +356,8 @@ class Pathway:
     @cached_property
     def provenance(self) -> dict[str, Any]:
         """What produced an answer: the tool and the exact pathway file (by its bytes' sha256)."""
-        from . import __version__
-
         return {
-            "tool": {"name": "myositis", "version": __version__},
+            "tool": tool_provenance(),
             "pathway": {
                 "id": self.metadata.id,
                 "version": self.metadata.version,
@@ -532,6 +530,13 @@ def load_pathway_bytes(
     return pathway
 
 
+def tool_provenance() -> dict[str, str]:
+    """The ``tool`` every record carries: which program, which version."""
+    from . import __version__
+
+    return {"name": "myositis", "version": __version__}
+
+
 def criteria_for(source: str, name: str | None) -> Criteria:
     """The classification table named by a pathway at ``source`` (beside it), else the bundled one."""
     from .criteria import DEFAULT_CRITERIA, load_criteria
@@ -604,7 +609,8 @@ class _Builder:
             therapies=names,
             outcomes=OUTCOMES,
             problems=self.problems,
-            criteria=(lambda: criteria_for(source, table)) if table else None,
+            # found and read once, on first use: most profiles never ask
+            criteria=cache(partial(criteria_for, source, table)) if table else None,
         )
         self.references = data["references"]
 

@@ -191,9 +191,9 @@ def record(
     rec = result.recommendation
     if result.problems:
         first = result.problems[0]
-        out["error"] = _problem(first)
+        out["error"] = problem_record(first)
         if len(result.problems) > 1:
-            out["errors"] = [_problem(p) for p in result.problems]
+            out["errors"] = [problem_record(p) for p in result.problems]
         return out
     if rec is None:  # validated only
         return out
@@ -321,7 +321,7 @@ def header(pathway: Pathway) -> dict[str, Any]:
     }
 
 
-def _problem(problem: Problem) -> dict[str, Any]:
+def problem_record(problem: Problem) -> dict[str, Any]:
     return {
         "kind": problem.kind,
         "message": problem.message,

@@ -87,38 +87,36 @@ def _one_line(raw: bytes, number: int) -> Iterator[Item]:
 
 
 def _array(stream: IO[bytes], buffer: bytes, pos: int, line: int) -> Iterator[Item]:
-    """Items of a JSON list read with ``raw_decode`` over a sliding buffer."""
+    """Items of a JSON list, decoded one at a time with ``raw_decode`` over a sliding window."""
+    import codecs
+
     decoder = json.JSONDecoder()
-    text = buffer.decode("utf-8", errors="replace")
-    exhausted = False
+    utf8 = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
+    text = utf8.decode(buffer[pos:])
+    pos = 0
+
+    def more() -> bool:
+        nonlocal text, pos
+        chunk = stream.read(CHUNK)
+        text = text[pos:] + utf8.decode(chunk, final=not chunk)
+        pos = 0
+        return bool(chunk)
+
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             line += text[pos] == "\n"
             pos += 1
-        if pos >= len(text) or (not exhausted and len(text) - pos < CHUNK):
-            more = stream.read(CHUNK)
-            if more:
-                text = text[pos:] + more.decode("utf-8", errors="replace")
-                pos = 0
-                continue
-            exhausted = True
-            if pos >= len(text):
-                yield Item(
-                    line, None, Problem("json", "unterminated list of records", "", line, None)
-                )
-                return
+        if pos >= len(text) and not more():
+            yield Item(line, None, Problem("json", "unterminated list of records", "", line, None))
+            return
+        if pos >= len(text):
+            continue
         if text[pos] == "]":
             return
         try:
             data, end = decoder.raw_decode(text, pos)
         except ValueError as exc:
-            if not exhausted:
-                more = stream.read(CHUNK)
-                if more:
-                    text = text[pos:] + more.decode("utf-8", errors="replace")
-                    pos = 0
-                    continue
-                exhausted = True
+            if more():  # the record may run past what has been read
                 continue
             yield Item(line, None, Problem("json", f"not JSON: {exc.args[0]}", "", line, None))
             return

@@ -13,10 +13,10 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .. import __version__
 from ..criteria import Criteria, classification_record
+from ..pathway import tool_provenance
 from ..problems import display
-from ..results import CaseResult, _problem
+from ..results import CaseResult, problem_record
 
 CATEGORY_WORDS = {
     "definite": "definite IIM",
@@ -32,13 +32,13 @@ def classify_record(result: CaseResult, criteria: Criteria) -> dict[str, Any]:
         "document": result.document,
         "id": result.id,
         "status": result.status,
-        "tool": {"name": "myositis", "version": __version__},
+        "tool": tool_provenance(),
         "criteria": criteria.provenance,
     }
     if result.problems:
-        out["error"] = _problem(result.problems[0])
+        out["error"] = problem_record(result.problems[0])
         if len(result.problems) > 1:
-            out["errors"] = [_problem(p) for p in result.problems]
+            out["errors"] = [problem_record(p) for p in result.problems]
         return out
     out["classification"] = classification_record(criteria, result.classification)
     out["disclaimer"] = criteria.disclaimer

@@ -126,7 +126,7 @@ def _text(report: DiffReport) -> str:
     lines += ["", f"What changed in the pathway ({len(edits)} edit(s)):"]
     lines += [f"  {e.text}" for e in edits] or ["  nothing"]
     lines += ["", f"Consequences: {_headline(report)}"]
-    for c in report.consequences():
+    for c in report.consequences:
         lines.append(f"  {consequence_words(c, report.after, report.before)}")
         lines.append(f"      {_ids(c)}")
     if report.changed == 0:
@@ -255,7 +255,7 @@ def _markdown(report: DiffReport, ids: int, edits_shown: int, with_picture: bool
         budget -= len(shown)
         lines.append("")
     lines += ["#### Consequences for the cases", ""]
-    consequences = report.consequences()
+    consequences = report.consequences
     if not consequences:
         lines.append("No case changes its answer.")
     for c in consequences:
@@ -307,7 +307,7 @@ def _json(report: DiffReport) -> dict[str, Any]:
             "invalid": report.errors,
             "top_changed": report.top_changed,
         },
-        "consequences": [c.data() for c in report.consequences()],
+        "consequences": [c.data() for c in report.consequences],
         "cases": [
             {
                 "source": c.source,

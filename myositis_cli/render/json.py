@@ -53,33 +53,32 @@ try:
         raise ImportError
     import orjson
 
-    _ORJSON_PRETTY = orjson.OPT_INDENT_2
-
-    def _fast_compact(data: Any) -> bytes:
-        try:
-            out = orjson.dumps(data)
-        except TypeError:  # an integer beyond 64 bits, a non-string key
-            return _compact(data).encode("utf-8")
-        return _compact(data).encode("utf-8") if _tiny_float(out) else out
-
-    def _fast_pretty(data: Any) -> bytes:
-        try:
-            out = orjson.dumps(data, option=_ORJSON_PRETTY)
-        except TypeError:
-            return _pretty(data).encode("utf-8")
-        return _pretty(data).encode("utf-8") if _tiny_float(out) else out
-
     ENCODER = "orjson"
 except ImportError:
     orjson = None  # type: ignore[assignment]
-
-    def _fast_compact(data: Any) -> bytes:
-        return _compact(data).encode("utf-8")
-
-    def _fast_pretty(data: Any) -> bytes:
-        return _pretty(data).encode("utf-8")
-
     ENCODER = "json"
+
+
+def _encoded(data: Any, option: int, reference: Any) -> bytes:
+    """orjson's bytes where they equal the reference encoder's; the reference's otherwise."""
+    if orjson is not None:
+        try:
+            out: bytes = orjson.dumps(data, option=option)
+        except TypeError:  # an integer beyond 64 bits, a non-string key
+            pass
+        else:
+            if not _tiny_float(out):
+                return out
+    return reference(data).encode("utf-8")  # type: ignore[no-any-return]
+
+
+def _fast_compact(data: Any) -> bytes:
+    return _encoded(data, 0, _compact)
+
+
+def _fast_pretty(data: Any) -> bytes:
+    return _encoded(data, orjson.OPT_INDENT_2 if orjson is not None else 0, _pretty)
+
 
 LIST_SEPARATOR = b",\n"
 LINE_SEPARATOR = b"\n"

@@ -135,21 +135,27 @@ def _section(title: str) -> Text:
     return Text(title, style="bold")
 
 
-def _compact_options(rec: Recommendation, options: tuple[Option, ...], top: int | None) -> Table:
+def _options_table(
+    rec: Recommendation, options: tuple[Option, ...], top: int | None, **style: Any
+) -> Table:
+    """The ranked options' table, with a caption when --top hid some."""
     caption = None
     if top is not None and len(rec.options) > len(options):
         caption = f"{len(rec.options) - len(options)} more option(s) not shown (--top {top})"
-    table = Table(
+    return Table(
         title="Options, ranked",
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,
         expand=True,
-        padding=(0, 1),
         caption=caption,
         caption_justify="left",
-        show_edge=False,
+        **style,
     )
+
+
+def _compact_options(rec: Recommendation, options: tuple[Option, ...], top: int | None) -> Table:
+    table = _options_table(rec, options, top, padding=(0, 1), show_edge=False)
     # rank, tier and evidence keep their width however narrow the screen: the
     # name and the reason give way first (cut with an ellipsis)
     table.add_column("#", justify="right", no_wrap=True, min_width=2)
@@ -255,19 +261,7 @@ def _alerts(rec: Recommendation) -> Table:
 
 
 def _options(rec: Recommendation, options: tuple[Option, ...], top: int | None) -> Table:
-    caption = None
-    if top is not None and len(rec.options) > len(options):
-        caption = f"{len(rec.options) - len(options)} more option(s) not shown (--top {top})"
-    table = Table(
-        title="Options, ranked",
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        expand=True,
-        show_lines=True,
-        caption=caption,
-        caption_justify="left",
-    )
+    table = _options_table(rec, options, top, show_lines=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Option", min_width=16, max_width=26)
     table.add_column("Why", ratio=4)
