@@ -34,13 +34,13 @@ from .pathway import (
     ALERT_LEVELS,
     CURRENT_CONTRAINDICATED,
     AlertRule,
-    Cap,
     Node,
     Pathway,
     SafetyRule,
 )
+from .plan import CapPlan, Suggestion
 from .profile import Profile
-from .ranking import Ranked, Suggestion, months_words
+from .ranking import Ranked, months_words
 from .results import Alert, Check, Exclusion, Recommendation, Taking, TraceStep
 
 
@@ -160,21 +160,24 @@ class Walked(NamedTuple):
 
     entered: tuple[Node, ...]
     suggestions: tuple[Suggestion, ...]
-    caps: tuple[tuple[Node, Cap], ...]
+    caps: tuple[CapPlan, ...]
     missing: frozenset[str]
     reached: frozenset[str]
 
 
 def walk(pathway: Pathway, ctx: Context, trace: Trace) -> Walked:
     """Enter every node whose condition is true, depth first, children in order."""
+    plan = pathway.plan
     entered: list[Node] = []
     suggestions: list[Suggestion] = []
-    caps: list[tuple[Node, Cap]] = []
+    caps: list[CapPlan] = []
     missing: set[str] = set()
     stack = [pathway.tree]
     while stack:
         node = stack.pop()
-        value, absent = evaluate(node.when, ctx, missing)
+        value, absent = node.when.evaluate(ctx)
+        if absent:
+            missing.update(absent)
         if value is not True:
             if trace.on:
                 state = "unknown" if value is None else "false"
@@ -186,25 +189,24 @@ def walk(pathway: Pathway, ctx: Context, trace: Trace) -> Walked:
                 )
             continue
         entered.append(node)
+        suggestions.extend(plan.suggestions[node.id])
+        caps.extend(plan.caps[id(node)])
         if trace.on:
             why = "root" if not node.has_condition else node.when.words()
             trace.step("walk", node.id, f"entered '{node.title}': {why}")
-        for spec in node.options:
-            suggestions.append(Suggestion(node, spec))
-            if trace.on:
+            for spec in node.options:
                 trace.step("walk", spec.key, f"{spec.weight:+g} from {node.id}: {spec.reason}")
-        for cap in node.caps:
-            caps.append((node, cap))
-            if trace.on:
+            for cap in node.caps:
                 which = "all options" if cap.therapies is None else ", ".join(sorted(cap.therapies))
                 trace.step("walk", node.id, f"caps {which} at {cap.max_tier}: {cap.caveat}")
-        stack.extend(reversed(node.children))
+        if node.children:
+            stack.extend(reversed(node.children))
     return Walked(
         tuple(entered),
         tuple(suggestions),
         tuple(caps),
         frozenset(missing),
-        frozenset(f"node:{node.id}" for node in entered),
+        frozenset([f"node:{node.id}" for node in entered]),
     )
 
 
@@ -396,20 +398,24 @@ def raise_alerts(
     missing: set[str] = set()
     reached: set[str] = set()
     unknown: list[tuple[AlertRule, frozenset[str]]] = []
-    for order, rule in enumerate(pathway.alerts):
-        value, absent = evaluate(rule.when, ctx, missing)
-        if value is None and rule.check_if_unknown:
-            unknown.append((rule, absent))
+    history_tests = pathway.alert_history_tests
+    for order, (rule, fixed) in enumerate(zip(pathway.alerts, pathway.plan.alerts, strict=True)):
+        value, absent = rule.when.evaluate(ctx)
+        if absent:
+            missing.update(absent)
         if value is not True:
+            if value is None and rule.check_if_unknown:
+                unknown.append((rule, absent))
             continue
         reached.add(f"alert:{rule.code}")
-        message = rule.message + _history_details(pathway, ctx, rule.code)
+        message = rule.message
+        if history_tests[rule.code]:
+            message += _history_details(pathway, ctx, rule.code)
         for when, text in rule.details:
             if when.evaluate(ctx)[0] is True:
                 message += " " + text
-        refs = tuple(pathway.reference_label(r) for r in rule.references)
-        alert = Alert(rule.level, rule.code, message, refs, rule.summary, rule.references)
-        raised.append((ALERT_LEVELS.index(rule.level), order, alert, rule.yields_to_critical))
+        alert = Alert(rule.level, rule.code, message, fixed.labels, rule.summary, rule.references)
+        raised.append((fixed.level, order, alert, rule.yields_to_critical))
         if trace.on:
             trace.step("alert", rule.code, f"{rule.level}: {rule.when.words()}")
     for tid in current:
@@ -481,56 +487,69 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
     Ordered by how many options a fact affects, then by the pathway's order
     of its ``checks`` (facts it does not word come after, in schema order).
     """
-    options: dict[str, dict[str, None]] = {}
-    therapies: dict[str, dict[str, None]] = {}
-    reasons: dict[str, dict[str, None]] = {}
-    references: dict[str, dict[str, None]] = {}
-
-    def note(pointer: str) -> None:
-        for table in (options, therapies, reasons, references):
-            table.setdefault(pointer, {})
-
+    if not ranked.undecided and not raised.unknown:
+        return ()
+    # pointer -> the options, therapies, reasons and references it could change
+    table: dict[str, tuple[dict[str, None], dict[str, None], dict[str, None], dict[str, None]]]
+    table = {}
     for undecided in ranked.undecided:
+        rule = undecided.rule
         for pointer in ranking.order_missing(pathway, undecided.absent):
-            note(pointer)
-            options[pointer][undecided.option] = None
-            therapies[pointer][undecided.therapy] = None
-            reasons[pointer][undecided.rule.text] = None
-            references[pointer].update(dict.fromkeys(undecided.rule.references))
-    for rule, absent in raised.unknown:
+            entry = table.get(pointer)
+            if entry is None:
+                entry = table[pointer] = ({}, {}, {}, {})
+            entry[0][undecided.option] = None
+            entry[1][undecided.therapy] = None
+            entry[2][rule.text] = None
+            for ref in rule.references:
+                entry[3][ref] = None
+    for alert, absent in raised.unknown:
         for pointer in ranking.order_missing(pathway, absent):
-            note(pointer)
-            reasons[pointer][rule.check_if_unknown] = None
-            references[pointer].update(dict.fromkeys(rule.references))
+            entry = table.get(pointer)
+            if entry is None:
+                entry = table[pointer] = ({}, {}, {}, {})
+            entry[2][alert.check_if_unknown] = None
+            for ref in alert.references:
+                entry[3][ref] = None
+    plan = pathway.plan
     order = pathway.field_order
-    titles = pathway.field_titles
     catalogue = pathway.catalogue_order
+    labels = pathway.labels
 
     def key(pointer: str) -> tuple[int, int, int]:
-        spec = pathway.checks.get(pointer)
-        declared = spec.order if spec is not None else len(pathway.checks)
-        return (-len(options[pointer]), declared, order.get(pointer, len(order)))
+        return (
+            -len(table[pointer][0]),
+            plan.check(pointer).declared,
+            order.get(pointer, len(order)),
+        )
 
     out = []
-    for pointer in sorted(options, key=key):
-        spec = pathway.checks.get(pointer)
-        ordered = tuple(sorted(therapies[pointer], key=lambda t: catalogue.get(t, 0)))
-        ask = spec.ask if spec is not None else f"{titles.get(pointer, pointer)}: not recorded"
-        code = spec.id if spec is not None else pointer.strip("/").replace("/", ".")
-        refs = dict.fromkeys(spec.references if spec is not None else ())
-        refs.update(references[pointer])
+    for pointer in sorted(table, key=key) if len(table) > 1 else table:
+        options, therapies, reasons, references = table[pointer]
+        fixed = plan.check(pointer)
+        ordered = (
+            tuple(sorted(therapies, key=lambda t: catalogue.get(t, 0)))
+            if len(therapies) > 1
+            else tuple(therapies)
+        )
+        if fixed.references:
+            refs = dict.fromkeys(fixed.references)
+            refs.update(references)
+            ref_ids = tuple(refs)
+        else:
+            ref_ids = tuple(references)
         out.append(
             Check(
-                code,
+                fixed.code,
                 pointer,
-                ask,
+                fixed.ask,
                 ordered,
-                tuple(options[pointer]),
-                tuple(reasons[pointer]),
-                tuple(pathway.reference_label(r) for r in refs),
-                spec.label if spec is not None else "",
-                tuple(pathway.short_name_of(t) for t in ordered),
-                tuple(refs),
+                tuple(options),
+                tuple(reasons),
+                tuple([labels[r] for r in ref_ids]),
+                fixed.label,
+                tuple([plan.short_names[t] for t in ordered]),
+                ref_ids,
             )
         )
     return tuple(out)

@@ -32,6 +32,7 @@ from .errors import PathwayError
 
 if TYPE_CHECKING:
     from .criteria import Criteria
+    from .plan import Plan
 from .problems import Locator, Problem, did_you_mean
 from .validation import Validator
 
@@ -320,6 +321,13 @@ class Pathway:
         return self.labels[ref_id]
 
     # Computed once per pathway, not once per case.
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The fixed parts of this pathway's answers: names, tiers, standing caveats."""
+        from .plan import Plan  # plan reads this module's types
+
+        return Plan(self)
 
     @cached_property
     def labels(self) -> dict[str, str]:

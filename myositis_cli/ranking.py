@@ -22,18 +22,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import Context
-from .pathway import EVIDENCE_LEVELS, TIERS, Cap, Node, OptionSpec, Pathway, SafetyRule
+from .pathway import EVIDENCE_LEVELS, TIERS, OptionSpec, Pathway, SafetyRule
+from .plan import CapPlan, Plan, Suggestion
 from .results import Basis, Option, Withheld
 
 if TYPE_CHECKING:
     from .engine import RuledOut, Trace
-
-
-class Suggestion(NamedTuple):
-    """An option as one entered node suggested it."""
-
-    node: Node
-    spec: OptionSpec
 
 
 class Undecided(NamedTuple):
@@ -107,36 +101,39 @@ def rank(
     pathway: Pathway,
     ctx: Context,
     suggestions: tuple[Suggestion, ...],
-    caps: tuple[tuple[Node, Cap], ...],
+    caps: tuple[CapPlan, ...],
     ruled: RuledOut,
     current: tuple[str, ...],
     trace: Trace,
 ) -> Ranked:
     """Ranked options and withheld suggestions, from what the walk suggested."""
     p = pathway
+    plan = p.plan
     excluded = ruled.excluded
     grouped: dict[str, list[Suggestion]] = {}
     for s in suggestions:
         grouped.setdefault(s.spec.key, []).append(s)
     drafts: dict[str, _Draft] = {}
     withheld: dict[str, Withheld] = {}
-    taking = set(current)
     missing: set[str] = set()
     reached: set[str] = set()
     left_out: dict[str, str] = {}
     for key, group in grouped.items():
         members = group[0].spec.therapies
-        to_start = tuple(t for t in members if t not in taking)
-        continued = tuple(t for t in members if t in taking)
+        if current:
+            to_start = tuple(t for t in members if t not in current)
+            continued = tuple(t for t in members if t in current)
+        else:
+            to_start, continued = members, ()
         if not to_start:  # all taken now: said once, under what the patient takes
             reason = p.messages["already_current"].format(
                 names=join_words(p.name_of(t) for t in continued)
             )
-            left_out[key] = f"{_names(p, members)}: {reason}"
+            left_out[key] = f"{plan.names(members)[0]}: {reason}"
             if trace.on:
                 trace.step("option", key, f"not offered: {reason}")
             continue
-        blocked = [t for t in to_start if t in excluded]
+        blocked = [t for t in to_start if t in excluded] if excluded else None
         if blocked:
             if len(members) > 1:
                 tid = blocked[0]
@@ -144,15 +141,17 @@ def rank(
                     name=p.name_of(tid), reason=excluded[tid][0][1]
                 )
                 withheld[key] = Withheld(key, members, reason)
-                left_out[key] = f"{_names(p, members)}: {reason}"
+                left_out[key] = f"{plan.names(members)[0]}: {reason}"
                 if trace.on:
                     trace.step("option", key, f"withheld: {reason}")
             else:
-                left_out[key] = f"{_names(p, members)}: {excluded[blocked[0]][0][1]}"
+                left_out[key] = f"{plan.names(members)[0]}: {excluded[blocked[0]][0][1]}"
                 if trace.on:
                     trace.step("option", key, "not offered: excluded")
             continue
-        draft = _draft(p, ctx, group, to_start, continued, caps, ruled, missing, reached, trace)
+        draft = _draft(
+            p, plan, ctx, group, to_start, continued, caps, ruled, missing, reached, trace
+        )
         existing = drafts.get(draft.key)
         if existing is None or draft.score > existing.score:
             if existing is not None:
@@ -168,32 +167,38 @@ def rank(
     labels, shorts = p.labels, p.short_labels
     for position, d in enumerate(ordered, start=1):
         ref_ids = tuple(dict.fromkeys(d.references))
-        caveats = dict(zip(reversed(d.caveats), reversed(d.caveat_codes), strict=True))
-        caveat_texts = tuple(dict.fromkeys(d.caveats))  # first occurrence, first code
+        if len(d.caveats) == len(set(d.caveats)):
+            caveat_texts = tuple(d.caveats)
+            caveat_codes = tuple(d.caveat_codes)
+        else:  # a caveat said twice: shown once, with its first code
+            caveats = dict(zip(reversed(d.caveats), reversed(d.caveat_codes), strict=True))
+            caveat_texts = tuple(dict.fromkeys(d.caveats))  # first occurrence
+            caveat_codes = tuple(caveats[c] for c in caveat_texts)
+        name, short_name = plan.names(d.therapies)
         options.append(
             Option(
-                rank=position,
-                therapy=d.key,
-                therapies=d.therapies,
-                name=" + ".join(p.name_of(t) for t in d.therapies),
-                tier=TIERS[d.max_tier],
-                evidence=d.evidence,
-                score=round(d.score, 2),
-                reasons=tuple(dict.fromkeys(d.reasons)),
-                caveats=caveat_texts,
-                caveat_codes=tuple(caveats[c] for c in caveat_texts),
-                references=tuple(labels[r] for r in ref_ids),
-                continued=d.continued,
-                missing=tuple(order_missing(p, d.missing)),
-                sources=tuple(shorts[r] for r in ref_ids),
-                short_name=" + ".join(p.short_name_of(t) for t in d.therapies),
-                basis=tuple(d.basis),
-                reference_ids=ref_ids,
+                position,
+                d.key,
+                d.therapies,
+                name,
+                TIERS[d.max_tier],
+                d.evidence,
+                round(d.score, 2),
+                tuple(dict.fromkeys(d.reasons)),
+                caveat_texts,
+                tuple([labels[r] for r in ref_ids]),
+                d.continued,
+                tuple(order_missing(p, d.missing)) if d.missing else (),
+                tuple([shorts[r] for r in ref_ids]),
+                short_name,
+                tuple(d.basis),
+                ref_ids,
+                caveat_codes,
             )
         )
         if trace.on:
             trace.step("rank", d.key, f"#{position} {TIERS[d.max_tier]} score {d.score:g}")
-    ordered_withheld = tuple(withheld[k] for k in grouped if k in withheld)
+    ordered_withheld = tuple(withheld[k] for k in grouped if k in withheld) if withheld else ()
     return Ranked(
         tuple(options),
         ordered_withheld,
@@ -204,44 +209,52 @@ def rank(
     )
 
 
-def _names(p: Pathway, members: tuple[str, ...]) -> str:
-    return " + ".join(p.name_of(t) for t in members)
-
-
 def _draft(
     p: Pathway,
+    plan: Plan,
     ctx: Context,
     group: list[Suggestion],
     to_start: tuple[str, ...],
     continued: tuple[str, ...],
-    caps: tuple[tuple[Node, Cap], ...],
+    caps: tuple[CapPlan, ...],
     ruled: RuledOut,
     missing: set[str],
     reached: set[str],
     trace: Trace,
 ) -> _Draft:
-    key = "+".join(to_start)
-    d = _Draft(key, to_start, continued, tuple(p.therapies[t].order for t in to_start))
+    key = "+".join(to_start) if len(to_start) > 1 else to_start[0]
+    therapies = plan.therapies
+    d = _Draft(key, to_start, continued, tuple([therapies[t].order for t in to_start]))
     # evidence: the best level any suggestion states, or the therapy's own in this context
-    candidates: list[tuple[str, tuple[str, ...]]] = [
-        (s.spec.evidence, s.spec.references) for s in group if s.spec.evidence
-    ]
-    if len(group[0].spec.therapies) == 1:
-        candidates.append(therapy_evidence(p, ctx, group[0].spec.therapies[0]))
-    d.evidence, d.evidence_refs = min(candidates, key=lambda c: EVIDENCE_LEVELS.index(c[0]))
+    best, d.evidence_refs = 4, ()
     for s in group:
-        d.weight += s.spec.weight
-        d.reasons.append(reason_for(p, ctx, s.spec))
+        if 0 <= s.evidence < best:
+            best, d.evidence_refs = s.evidence, s.spec.references
+    first = group[0].spec
+    if len(first.therapies) == 1:
+        level, refs = therapy_evidence(p, ctx, first.therapies[0])
+        if plan.evidence_rank[level] < best:
+            best, d.evidence_refs = plan.evidence_rank[level], refs
+    d.evidence = EVIDENCE_LEVELS[best]
+    max_tier = 0
+    for s in group:
+        spec = s.spec
+        d.weight += spec.weight
+        d.reasons.append(
+            reason_for(p, ctx, spec) if spec.reasons_for or spec.studied_in else spec.reason
+        )
         if trace.on:
-            d.basis.append(Basis("weight", s.node.id, s.spec.weight, s.node.title))
-        d.caveats.extend(s.spec.caveats)
-        d.caveat_codes.extend(f"node.{s.node.id}" for _ in s.spec.caveats)
-        d.references.extend(s.spec.references)
-        if s.spec.max_tier:
-            d.max_tier = max(d.max_tier, TIERS.index(s.spec.max_tier))
+            d.basis.append(Basis("weight", s.node.id, spec.weight, s.node.title))
+        if spec.caveats:
+            d.caveats.extend(spec.caveats)
+            d.caveat_codes.extend(s.caveat_codes)
+        d.references.extend(spec.references)
+        if spec.max_tier:
+            if s.max_tier > max_tier:
+                max_tier = s.max_tier
             if trace.on:
                 d.basis.append(
-                    Basis("cap", s.node.id, 0, f"at most {s.spec.max_tier} in {s.node.title}")
+                    Basis("cap", s.node.id, 0, f"at most {spec.max_tier} in {s.node.title}")
                 )
     d.references.extend(d.evidence_refs)
     if continued:
@@ -252,18 +265,19 @@ def _draft(
     if trace.on:
         d.basis.append(Basis("evidence", d.evidence, bonus, f"evidence level {d.evidence}"))
     combination = len(to_start) > 1
+    undecided_rules = ruled.undecided
+    caution_tier = plan.caution_tier
     for tid in to_start:
         therapy = p.therapies[tid]
-        label = f"{therapy.name}: " if combination else ""
-        d.caveats.extend(label + c.text for c in therapy.caveats)
-        d.caveat_codes.extend(f"{tid}.{c.code}" for c in therapy.caveats)
-        if therapy.tier:
-            d.max_tier = max(d.max_tier, TIERS.index(therapy.tier))
-            if trace.on:
-                d.basis.append(Basis("cap", tid, 0, f"{therapy.name} is always {therapy.tier}"))
-        if tid in p.always_discouraged:
-            d.max_tier = max(d.max_tier, TIERS.index("discouraged"))
-        for rule, absent in ruled.undecided.get(tid, ()):
+        fixed = therapies[tid]
+        label = fixed.label if combination else ""
+        d.caveats.extend(fixed.labelled if combination else fixed.caveats)
+        d.caveat_codes.extend(fixed.codes)
+        if fixed.max_tier > max_tier:
+            max_tier = fixed.max_tier
+        if therapy.tier and trace.on:
+            d.basis.append(Basis("cap", tid, 0, f"{therapy.name} is always {therapy.tier}"))
+        for rule, absent in undecided_rules.get(tid, ()):
             # asked once, in the record's checks, not repeated under each option
             d.undecided.append((tid, rule, absent))
             d.missing.update(absent)
@@ -278,7 +292,9 @@ def _draft(
                 d.caveat_codes.append(rule.key)
                 d.references.extend(rule.references)
                 if rule.max_tier:
-                    d.max_tier = max(d.max_tier, TIERS.index(rule.max_tier))
+                    rule_tier = caution_tier[rule.key]
+                    if rule_tier > max_tier:
+                        max_tier = rule_tier
                 if trace.on:
                     d.basis.append(Basis("caution", rule.key, -rule.penalty, rule.text))
                     if rule.max_tier:
@@ -298,17 +314,19 @@ def _draft(
                         key,
                         f"caution {rule.key} cannot be decided: {rule.when.words()} is unknown",
                     )
-    for node, cap in caps:
+    for c in caps:
+        cap = c.cap
         if cap.therapies is None or any(t in cap.therapies for t in to_start):
-            d.max_tier = max(d.max_tier, TIERS.index(cap.max_tier))
+            if c.max_tier > max_tier:
+                max_tier = c.max_tier
             d.caveats.append(cap.caveat)
-            d.caveat_codes.append(f"cap.{node.id}")
+            d.caveat_codes.append(c.code)
             d.references.extend(cap.references)
             if trace.on:
-                d.basis.append(Basis("cap", node.id, 0, f"at most {cap.max_tier}: {cap.caveat}"))
+                d.basis.append(Basis("cap", c.node.id, 0, f"at most {cap.max_tier}: {cap.caveat}"))
     d.score = d.weight + bonus - d.penalty
     score_tier = 0 if d.score >= p.preferred_at else 1
-    d.max_tier = max(d.max_tier, score_tier)
+    d.max_tier = max(max_tier, score_tier)
     if trace.on:
         verdict = "reaches" if score_tier == 0 else "is below"
         d.basis.append(
@@ -319,7 +337,6 @@ def _draft(
                 f"score {d.score:g} {verdict} {p.preferred_at:g} (preferred)",
             )
         )
-    if trace.on:
         trace.step(
             "option",
             key,
