@@ -13,13 +13,13 @@ categories reachable and the items that alone would change the category.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import loading, resources
+from .compiled import sha256_hex
 from .errors import PathwayError
 from .problems import Problem
 
@@ -168,7 +168,7 @@ def compile_criteria(raw: bytes, source: str) -> tuple[Criteria | None, list[Pro
         rule=dict(data["skin_or_biopsy"]),
         messages=dict(data["messages"]),
         source=source,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256_hex(raw),
     )
     return criteria, problems
 

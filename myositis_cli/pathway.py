@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import loading, resources
+from .compiled import sha256_hex
 from .conditions import (
     Always,
     Condition,
@@ -527,12 +528,12 @@ def load_pathway_bytes(
         pathway = builder.build()
         if not builder.problems:
             pathway.raw = raw
-            pathway.sha256 = _sha256(raw)
+            pathway.sha256 = sha256_hex(raw)
             return pathway
     data, locator = pathway_document_from_bytes(raw, source, limits)
     pathway = _checked(data, source, locator)
     pathway.raw = raw
-    pathway.sha256 = _sha256(raw)
+    pathway.sha256 = sha256_hex(raw)
     if key is not None:
         data_cache.write(key, data)
     return pathway
@@ -557,12 +558,6 @@ def criteria_for(source: str, name: str | None) -> Criteria:
     return load_criteria(str(beside))
 
 
-def _sha256(raw: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()
-
-
 def _checked(data: Any, source: str, locator: Locator | None) -> Pathway:
     pathway, problems = compile_pathway(data, source, locator)
     if pathway is None or problems:
@@ -575,7 +570,7 @@ _RESTORED: dict[tuple[str, str], Pathway] = {}
 
 def _restore_from_bytes(raw: bytes, source: str) -> Pathway:
     """An unpickled pathway: compiled once per process, then reused."""
-    key = (_sha256(raw), source)
+    key = (sha256_hex(raw), source)
     pathway = _RESTORED.get(key)
     if pathway is None:
         pathway = _RESTORED[key] = load_pathway_bytes(raw, source)

@@ -35,3 +35,30 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _every_command() -> list[list[str]]:
+    from myositis_cli.cli import _command_name, app, pathway_app
+
+    top = [[_command_name(c)] for c in app.registered_commands]
+    return top + [["pathway", _command_name(c)] for c in pathway_app.registered_commands]
+
+
+def test_one_command_runs_as_it_does_in_the_full_app() -> None:
+    # main() builds only the command it runs (start-up): same help, same errors
+    from typer.testing import CliRunner
+
+    from myositis_cli.cli import _app_for, app
+
+    commands = _every_command()
+    assert len(commands) == 15
+    for words in commands:
+        lean = _app_for(words)
+        assert lean is not app
+        for extra in (["--help"], ["--no-such-option"]):
+            full_run = CliRunner().invoke(app, [*words, *extra], prog_name="myositis")
+            lean_run = CliRunner().invoke(lean, [*words, *extra], prog_name="myositis")
+            assert (lean_run.exit_code, lean_run.output) == (full_run.exit_code, full_run.output)
+            assert full_run.exit_code in (0, 2) and full_run.output
+    for words in (["--help"], ["sugest"], ["pathway"], ["pathway", "chek"], ["--version"], []):
+        assert _app_for(words) is app  # nothing named exactly: the full app, with its did-you-mean

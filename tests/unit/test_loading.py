@@ -121,6 +121,9 @@ def test_error_lines_count_from_the_file_start() -> None:
         (b"\xff\xfea\x00", "file is UTF-16; save it as UTF-8", (1, 1)),
         (b"a: 1\nb: \x00", "binary file", (2, 4)),
         (b"a: 1\nb: caf\xe9\n", "invalid UTF-8 byte 0xe9", (2, 7)),
+        # after a byte-order mark: the byte and column as an editor shows them
+        (b"\xef\xbb\xbfa: 1\nb: caf\xe9\n", "invalid UTF-8 byte 0xe9", (2, 7)),
+        (b"\xef\xbb\xbfab: \xff\n", "invalid UTF-8 byte 0xff", (1, 5)),
         (b"a: b\x07c\n", "character U+0007 is not allowed", (1, 5)),
     ],
 )
