@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/run.py [--cases 20000] [--small 2000] [--pairs 5]
                                 [--startup-pairs 21] [--flat N] [--skip-peer] [--skip-dask]
+                                [--only batch,startup,jobs,memory,progress,summarize,dask,peer]
 
 Every ratio comes from A/B runs interleaved pair by pair (A, B, A, B...), so a
 machine that slows down mid-run slows both sides. Each row reports the median
@@ -44,6 +45,7 @@ import threading
 import time
 from pathlib import Path
 
+ROWS = ("batch", "startup", "jobs", "memory", "progress", "summarize", "dask", "peer")
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 MYOSITIS = (
@@ -148,7 +150,16 @@ def main() -> None:
     parser.add_argument("--flat", type=int, default=0, help="also a flat folder of N files")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated rows (default: all)")
     args = parser.parse_args()
+    chosen = {r for r in args.only.split(",") if r}
+    unknown = chosen - set(ROWS)
+    if unknown:
+        raise SystemExit(f"unknown rows {sorted(unknown)}: choose from {', '.join(ROWS)}")
+
+    def want(row: str) -> bool:
+        return not chosen or row in chosen
+
     if not MYOSITIS:
         raise SystemExit("install the project first: pip install .")
     package = byte_compile()
@@ -166,7 +177,7 @@ def main() -> None:
     def suggest(*extra: str, folder: Path = big) -> list[str]:
         return [MYOSITIS, "suggest", str(folder), "--format", "jsonl", "--quiet", *extra]
 
-    for label, folder in (("project", big), ("acceptance", acceptance)):
+    for label, folder in (("project", big), ("acceptance", acceptance)) if want("batch") else ():
         tool, floor = paired(
             suggest(folder=folder), [PYTHON, str(HERE / "floor.py"), str(folder)], args.pairs
         )
@@ -180,109 +191,117 @@ def main() -> None:
         )
         print(rows[-1], flush=True)
 
-    start, start_floor = paired(
-        [MYOSITIS, "suggest", str(one), "--format", "json"],
-        [PYTHON, str(HERE / "typer_floor.py"), str(one), "--format", "json"],
-        args.startup_pairs,
-    )
-    rows.append(
-        (
-            f"start-up (tool {1000 * med(start, 'cpu'):.0f} ms CPU, floor "
-            f"{1000 * med(start_floor, 'cpu'):.0f} ms)",
-            ratio(start, start_floor, "cpu"),
-            ratio(start, start_floor, "wall"),
+    if want("startup"):
+        start, start_floor = paired(
+            [MYOSITIS, "suggest", str(one), "--format", "json"],
+            [PYTHON, str(HERE / "typer_floor.py"), str(one), "--format", "json"],
+            args.startup_pairs,
         )
-    )
-    print(rows[-1], flush=True)
-
-    usage_file = Path(tempfile.mkstemp(suffix=".json")[1])
-    env = {"MYOSITIS_BENCH_RUSAGE": str(usage_file)}
-    two, one_job = paired(suggest("--jobs", "2"), suggest(), args.pairs, env=env)
-    shares = []
-    for _ in range(max(1, args.pairs // 2)):
-        timed(suggest("--jobs", "2", "-o", str(usage_file.with_suffix(".jsonl"))), env=env)
-        usage = json.loads(usage_file.read_text())
-        shares.append(usage["main_cpu"] / (usage["main_cpu"] + usage["workers_cpu"]))
-    share = statistics.median(shares)
-    amdahl = 1 / (share + (1 - share) / 16)
-    speed = [b.wall / a.wall for a, b in zip(two, one_job, strict=True)]
-    rows.append(
-        (
-            f"--jobs 2 against --jobs 1: {statistics.median(speed):.2f}x faster "
-            f"({min(speed):.2f}-{max(speed):.2f}); main process {100 * share:.1f}% of the CPU "
-            f"(writing to a file), so at most {amdahl:.1f}x on 16 cores",
-            "",
-            "",
-        )
-    )
-    print(rows[-1], flush=True)
-
-    for extra, name in (((), "serial"), (("--jobs", "2"), "--jobs 2")):
-        small_rss = max(timed(suggest(*extra, folder=small), env=env).rss_kib for _ in range(2))
-        main_small = json.loads(usage_file.read_text())["main_max_rss_kib"]
-        big_rss = max(timed(suggest(*extra), env=env).rss_kib for _ in range(2))
-        main_big = json.loads(usage_file.read_text())["main_max_rss_kib"]
         rows.append(
             (
-                f"peak RSS {name}, {n:,} against {files(small):,} cases: main process "
-                f"{main_big / 1024:.1f} against {main_small / 1024:.1f} MiB",
-                f"{main_big / main_small:.2f}x",
-                f"largest process {big_rss / 1024:.1f} / {small_rss / 1024:.1f} MiB",
+                f"start-up (tool {1000 * med(start, 'cpu'):.0f} ms CPU, floor "
+                f"{1000 * med(start_floor, 'cpu'):.0f} ms)",
+                ratio(start, start_floor, "cpu"),
+                ratio(start, start_floor, "wall"),
             )
         )
         print(rows[-1], flush=True)
-    if args.flat:
-        flat = corpus(args.flat, flat=True)
-        nested = corpus(args.flat)
-        flat_rss = timed(suggest(folder=flat), env=env).rss_kib
-        nested_rss = timed(suggest(folder=nested), env=env).rss_kib
+
+    usage_file = Path(tempfile.mkstemp(suffix=".json")[1])
+    env = {"MYOSITIS_BENCH_RUSAGE": str(usage_file)}
+    two: list[Run] = []
+    one_job: list[Run] = []
+    if want("jobs") or want("dask") or want("peer"):
+        two, one_job = paired(suggest("--jobs", "2"), suggest(), args.pairs, env=env)
+    if want("jobs"):
+        shares = []
+        for _ in range(max(1, args.pairs // 2)):
+            timed(suggest("--jobs", "2", "-o", str(usage_file.with_suffix(".jsonl"))), env=env)
+            usage = json.loads(usage_file.read_text())
+            shares.append(usage["main_cpu"] / (usage["main_cpu"] + usage["workers_cpu"]))
+        share = statistics.median(shares)
+        amdahl = 1 / (share + (1 - share) / 16)
+        speed = [b.wall / a.wall for a, b in zip(two, one_job, strict=True)]
         rows.append(
             (
-                f"a flat folder of {args.flat:,} files against the same nested",
-                f"+{(flat_rss - nested_rss) / 1024:.1f} MiB",
+                f"--jobs 2 against --jobs 1: {statistics.median(speed):.2f}x faster "
+                f"({min(speed):.2f}-{max(speed):.2f}); main process {100 * share:.1f}% of the CPU "
+                f"(writing to a file), so at most {amdahl:.1f}x on 16 cores",
+                "",
                 "",
             )
         )
         print(rows[-1], flush=True)
 
-    bar, quiet = paired(
-        [
-            MYOSITIS,
-            "suggest",
-            str(big),
-            "--format",
-            "jsonl",
-            "-o",
-            str(usage_file.with_suffix(".out")),
-        ],
-        suggest("-o", str(usage_file.with_suffix(".out2"))),
-        max(2, args.pairs // 2),
-        tty=True,
-    )
-    rows.append(
-        (
-            "progress bar (stderr on a terminal) against --quiet",
-            ratio(bar, quiet, "cpu"),
-            ratio(bar, quiet, "wall"),
-        )
-    )
-    print(rows[-1], flush=True)
+    if want("memory"):
+        for extra, name in (((), "serial"), (("--jobs", "2"), "--jobs 2")):
+            small_rss = max(timed(suggest(*extra, folder=small), env=env).rss_kib for _ in range(2))
+            main_small = json.loads(usage_file.read_text())["main_max_rss_kib"]
+            big_rss = max(timed(suggest(*extra), env=env).rss_kib for _ in range(2))
+            main_big = json.loads(usage_file.read_text())["main_max_rss_kib"]
+            rows.append(
+                (
+                    f"peak RSS {name}, {n:,} against {files(small):,} cases: main process "
+                    f"{main_big / 1024:.1f} against {main_small / 1024:.1f} MiB",
+                    f"{main_big / main_small:.2f}x",
+                    f"largest process {big_rss / 1024:.1f} / {small_rss / 1024:.1f} MiB",
+                )
+            )
+            print(rows[-1], flush=True)
+        if args.flat:
+            flat = corpus(args.flat, flat=True)
+            nested = corpus(args.flat)
+            flat_rss = timed(suggest(folder=flat), env=env).rss_kib
+            nested_rss = timed(suggest(folder=nested), env=env).rss_kib
+            rows.append(
+                (
+                    f"a flat folder of {args.flat:,} files against the same nested",
+                    f"+{(flat_rss - nested_rss) / 1024:.1f} MiB",
+                    "",
+                )
+            )
+            print(rows[-1], flush=True)
 
-    records = usage_file.with_suffix(".records.jsonl")
-    timed(suggest("-o", str(records)))
-    summary = timed([MYOSITIS, "summarize", str(records), "--format", "json"])
-    size = records.stat().st_size
-    rows.append(
-        (
-            f"summarize {n:,} records ({size / 1e6:.0f} MB): {summary.wall:.2f} s, peak RSS "
-            f"{summary.rss_kib / 1024:.1f} MiB",
-            "",
-            "",
+    if want("progress"):
+        bar, quiet = paired(
+            [
+                MYOSITIS,
+                "suggest",
+                str(big),
+                "--format",
+                "jsonl",
+                "-o",
+                str(usage_file.with_suffix(".out")),
+            ],
+            suggest("-o", str(usage_file.with_suffix(".out2"))),
+            max(2, args.pairs // 2),
+            tty=True,
         )
-    )
-    print(rows[-1], flush=True)
+        rows.append(
+            (
+                "progress bar (stderr on a terminal) against --quiet",
+                ratio(bar, quiet, "cpu"),
+                ratio(bar, quiet, "wall"),
+            )
+        )
+        print(rows[-1], flush=True)
 
-    if not args.skip_dask:
+    if want("summarize"):
+        records = usage_file.with_suffix(".records.jsonl")
+        timed(suggest("-o", str(records)))
+        summary = timed([MYOSITIS, "summarize", str(records), "--format", "json"])
+        size = records.stat().st_size
+        rows.append(
+            (
+                f"summarize {n:,} records ({size / 1e6:.0f} MB): {summary.wall:.2f} s, peak RSS "
+                f"{summary.rss_kib / 1024:.1f} MiB",
+                "",
+                "",
+            )
+        )
+        print(rows[-1], flush=True)
+
+    if want("dask") and not args.skip_dask:
         script = (
             "import sys, glob\n"
             "from dask.distributed import LocalCluster, Client\n"
@@ -309,7 +328,7 @@ def main() -> None:
 
     sibling = Path(PYTHON).parent / "check-jsonschema"
     peer = str(sibling) if sibling.exists() else shutil.which("check-jsonschema")
-    if peer and not args.skip_peer:
+    if want("peer") and peer and not args.skip_peer:
         paths = sorted(str(p) for p in big.rglob("*.yaml"))
         schema = str(HERE.parent / "schemas" / "profile.schema.json")
         started = time.perf_counter()
