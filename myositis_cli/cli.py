@@ -380,16 +380,26 @@ class _Batch:
                 _err(block.errors.rstrip("\n"))
             yield from block.results
 
-    def blocks(self, encoder: Any, separator: bytes, counts: list[int]) -> Iterator[bytes]:
-        """Encoded records from the workers: written as bytes, never decoded here."""
+    def blocks(
+        self, encoder: Any, separator: bytes, counts: list[int], direct: Any = None
+    ) -> Iterator[tuple[Any, int]]:
+        """Encoded records from the workers, with how many: written by the workers
+        themselves (``direct``, then None here), copied by the kernel from a
+        worker's memory file, or bytes; never decoded here."""
         from .parallel import encode_parallel
 
-        for block in encode_parallel(self.pipeline, self.sources, self.workers, encoder, separator):
+        for block in encode_parallel(
+            self.pipeline, self.sources, self.workers, encoder, separator, direct
+        ):
             if block.errors:
                 _err(block.errors.rstrip("\n"))
             counts[0] += block.ok
             counts[1] += block.failed
-            yield block.data
+            records = block.ok + block.failed
+            if block.written:
+                yield (None if records else b""), records
+            else:
+                yield (block.spool if block.spool is not None else block.data), records
 
 
 @app.command()
@@ -474,7 +484,10 @@ def suggest(
                     ascii=not report.sink.utf8,
                     references=references.value,
                 )
-                blocks = job.blocks(encoder, separator(as_list=as_list), counts)
+                from .parallel import direct_output
+
+                direct = direct_output(report.sink, as_list=as_list)
+                blocks = job.blocks(encoder, separator(as_list=as_list), counts, direct)
                 write_blocks(
                     _progress_blocks(blocks, quiet, output),
                     report.sink,
@@ -654,10 +667,13 @@ def _progress(
     return _with_bar(results, lambda result: 1)
 
 
-def _progress_blocks(blocks: Iterator[bytes], quiet: bool, output: Path | None) -> Iterator[bytes]:
-    if not _watched(quiet, output):
-        return blocks
-    return _with_bar(blocks, lambda block: block.count(b"\n") if block else 0)
+def _progress_blocks(
+    blocks: Iterator[tuple[Any, int]], quiet: bool, output: Path | None
+) -> Iterator[Any]:
+    """The blocks' records, counted on the bar by how many records each holds."""
+    if _watched(quiet, output):
+        blocks = _with_bar(blocks, lambda block: block[1])
+    return (records for records, _ in blocks)
 
 
 def _with_bar(items: Iterator[Any], count: Callable[[Any], int]) -> Iterator[Any]:

@@ -62,6 +62,12 @@ class Sink(io.TextIOBase):
     def fileno(self) -> int:
         return self._stream.fileno()
 
+    def binary_fileno(self) -> int:
+        """The descriptor beneath ``write_bytes`` (flush first): for kernel copies."""
+        if self._binary is None:
+            raise ValueError("no binary stream")
+        return self._binary.fileno()
+
     def writable(self) -> bool:
         return True
 

@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ..errors import OutputError
 from ..results import REFERENCES_EACH, REFERENCES_ONCE, CaseResult, header, record
 
 if TYPE_CHECKING:
@@ -155,21 +156,55 @@ def separator(*, as_list: bool) -> bytes:
     return LIST_SEPARATOR if as_list else LINE_SEPARATOR
 
 
-def write_blocks(blocks: Iterable[bytes], sink: Any, encoder: Encoder, *, as_list: bool) -> None:
-    """Write blocks of encoded records, each record followed by ``separator``."""
+def write_blocks(blocks: Iterable[Any], sink: Any, encoder: Encoder, *, as_list: bool) -> None:
+    """Write blocks of encoded records, each record followed by ``separator``.
+
+    A block is bytes, a worker's memory file (``parallel.Spool``) that the
+    kernel copies straight into the output where it can, or None: records
+    its worker has written into the output file already (framing included).
+    """
     write = _bytes_writer(sink)
     write(encoder.opening(as_list=as_list))
-    if not as_list:
-        for block in blocks:
-            if block:
-                write(block)
-        return
+    out = _direct_output(sink)
     first = True
     for block in blocks:
-        if block:
-            write((b"\n" if first else LIST_SEPARATOR) + block[: -len(LIST_SEPARATOR)])
+        if block is None:
             first = False
-    write(encoder.closing(as_list=True, empty=first))
+            continue
+        size = len(block) if isinstance(block, bytes) else block.size
+        if not size:
+            continue
+        if as_list:
+            write(b"\n" if first else LIST_SEPARATOR)
+            size -= len(LIST_SEPARATOR)  # each block ends with one, the list's last does not
+        first = False
+        if isinstance(block, bytes):
+            write(block[:size] if as_list else block)
+            continue
+        try:
+            if out is not None:
+                sink.flush()  # what is buffered goes first
+                try:
+                    sent = block.send(out, size)
+                except OSError as exc:
+                    raise OutputError(sink.where, exc.strerror or str(exc)) from None
+                if sent:
+                    continue
+                out = None  # this output cannot take a kernel copy: read and write
+            write(block.read(size))
+        finally:
+            block.close()
+    if as_list:
+        write(encoder.closing(as_list=True, empty=first))
+
+
+def _direct_output(sink: Any) -> int | None:
+    """The descriptor a memory file can be copied to, for a sink that writes bytes."""
+    try:
+        fd: int = sink.binary_fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd
 
 
 def _write(

@@ -8,6 +8,7 @@ measured in benchmarks/hostile.py, never asserted here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -581,3 +582,108 @@ def test_a_worker_that_dies_costs_no_case(tmp_path: Path, always: bool) -> None:
         assert sum(1 for r in results if r.ok) == 30
     else:  # killed once (an OOM kill, say): the retry gives the normal record
         assert all(r.ok for r in results)
+
+
+def _encoded_run(
+    tmp_path: Path, pipeline: object, sources: list[object], how: str, as_list: bool = False
+) -> bytes:
+    """Records of ``sources`` through two workers, written as ``suggest -o`` writes
+    them: by the workers into the file (direct), copied by the kernel from the
+    workers' memory files (spool), or sent as bytes and written here (pipe)."""
+    from myositis_cli import parallel
+    from myositis_cli.outputs import Report
+    from myositis_cli.render.json import Encoder, separator, write_blocks
+
+    target = tmp_path / f"out-{how}-{as_list}.json"
+    os.environ["MYOSITIS_WORKER_OUTPUT"] = "auto" if how == "direct" else how
+    with contextlib.ExitStack() as restore, Report(target) as report:
+        restore.callback(os.environ.pop, "MYOSITIS_WORKER_OUTPUT")
+        encoder = Encoder(
+            pipeline.real.pathway if isinstance(pipeline, _Poisoned) else pipeline.pathway,  # type: ignore[attr-defined]
+            pretty=as_list,
+        )
+        direct = parallel.direct_output(report.sink, as_list=as_list) if how == "direct" else None
+        assert (direct is not None) == (how == "direct")
+        blocks = parallel.encode_parallel(
+            pipeline,  # type: ignore[arg-type]
+            sources,  # type: ignore[arg-type]
+            2,
+            encoder,
+            separator(as_list=as_list),
+            direct,
+        )
+
+        def payloads():  # type: ignore[no-untyped-def]
+            for block in blocks:
+                if block.spooled or block.spool is not None:
+                    assert block.written == (how == "direct")
+                    assert (block.spool is not None) == (how == "spool")
+                if block.written:
+                    yield None
+                else:
+                    yield block.spool if block.spool is not None else block.data
+
+        write_blocks(payloads(), report.sink, encoder, as_list=as_list)
+        report.commit()
+    return target.read_bytes()
+
+
+@pytest.mark.parametrize("always", [False, True])
+def test_workers_writing_the_file_survive_a_dying_worker(tmp_path: Path, always: bool) -> None:
+    from myositis_cli import batch
+    from myositis_cli.api import load_pathway
+    from myositis_cli.pipeline import Pipeline
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("workers share the output file only when forked")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(40):
+        shutil.copy(GOOD, cases / f"c{i:02d}.yaml")
+    shutil.copy(GOOD, cases / "poison.yaml")
+    sources = list(batch.expand([str(cases)]))
+    reference = _encoded_run(tmp_path, Pipeline(load_pathway()), sources, "pipe")
+    for as_list in (False, True):
+        written = {}
+        for how in ("direct", "spool", "pipe"):
+            (cases / ".killed").unlink(missing_ok=True)
+            poisoned = _Poisoned(Pipeline(load_pathway()), always)
+            written[how] = _encoded_run(tmp_path, poisoned, sources, how, as_list)
+        got = written["direct"]
+        assert got == written["spool"] == written["pipe"]  # byte for byte, whoever wrote it
+        records = json.loads(got) if as_list else [json.loads(x) for x in got.splitlines()]
+        assert len(records) == 41
+        if not always and not as_list:
+            assert got == reference  # killed once: the retry gives the normal record
+
+
+def test_a_worker_killed_while_writing_leaves_no_half_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from myositis_cli import batch, parallel
+    from myositis_cli.api import load_pathway
+    from myositis_cli.pipeline import Pipeline
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("workers share the output file only when forked")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(60):
+        shutil.copy(GOOD, cases / f"c{i:02d}.yaml")
+    sources = list(batch.expand([str(cases)]))
+    pipeline = Pipeline(load_pathway())
+    expected = _encoded_run(tmp_path, pipeline, sources, "pipe")
+    main, marker = os.getpid(), tmp_path / ".cut"
+    real_write_all = parallel.write_all
+
+    def dies_halfway(fd: int, data: bytes | memoryview) -> None:
+        if os.getpid() != main and len(data) > 10_000 and not marker.exists():
+            marker.touch()
+            real_write_all(fd, memoryview(data)[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)  # half a block in the file
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(parallel, "write_all", dies_halfway)  # workers are forked with it
+    got = _encoded_run(tmp_path, pipeline, sources, "direct")
+    assert marker.exists()  # a worker did die mid-block
+    assert got == expected
