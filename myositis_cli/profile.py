@@ -68,13 +68,23 @@ def _version_2_fields() -> dict[str, str]:
     return found
 
 
+@cache
+def _version_2_paths() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Each version 2 field: its pointer, dotted name and path of keys."""
+    return tuple(
+        (pointer, name, tuple(pointer.strip("/").split("/")))
+        for pointer, name in _version_2_fields().items()
+    )
+
+
 def version_problems(data: Mapping[str, Any]) -> list[Problem]:
     """Version 2 fields in a profile that does not say ``profile_version: 2``."""
     if data.get("profile_version") == 2:
         return []
     problems = []
-    for pointer, name in _version_2_fields().items():
-        parts = pointer.strip("/").split("/")
+    for pointer, name, parts in _version_2_paths():
+        if parts[0] not in data:  # most profiles have none of their sections
+            continue
         node: Any = data
         for part in parts:
             node = node.get(part) if isinstance(node, Mapping) else None
