@@ -217,8 +217,15 @@ def _report_format(chosen: ReportFormat | None) -> ReportFormat:
     return ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
 
 
+_HELD: list[str] | None = None  # error lines held for the progress bar to print
+
+
 def _err(message: str) -> None:
-    """One line on stderr (nothing when stderr is closed)."""
+    """One line on stderr (nothing when stderr is closed); while the progress bar
+    shows, held until its next draw, which prints them above it in one go."""
+    if _HELD is not None:
+        _HELD.append(message)
+        return
     stream = sys.stderr
     if stream is None:
         return
@@ -678,15 +685,28 @@ def _progress_blocks(
 
 def _with_bar(items: Iterator[Any], count: Callable[[Any], int]) -> Iterator[Any]:
     """Count as items pass; draw at most four times a second, from this thread (no
-    refresh thread, no per-item work beyond a clock read)."""
+    refresh thread, no per-item work beyond a clock read).
+
+    Error lines that come while it shows are printed with its next draw, all
+    at once: printed one by one, each would redraw the bar (8% of a batch
+    with 2% bad files).
+    """
     import time
 
+    global _HELD
     clock = time.monotonic
     started = clock()
-    next_draw = started + PROGRESS_AFTER
+    next_draw = started + float(os.environ.get("MYOSITIS_PROGRESS_AFTER", PROGRESS_AFTER))
     done = 0
-    progress = None
+    progress: Any = None
     task: Any = None
+
+    def release() -> None:
+        global _HELD
+        held, _HELD = _HELD, []
+        if held and progress is not None:
+            progress.console.out("\n".join(held), highlight=False)
+
     try:
         for item in items:
             done += count(item)
@@ -708,14 +728,20 @@ def _with_bar(items: Iterator[Any], count: Callable[[Any], int]) -> Iterator[Any
                         console=_console(sys.stderr, stderr=True),
                         transient=True,
                         auto_refresh=False,
+                        redirect_stdout=False,  # the report goes elsewhere when a bar shows
+                        redirect_stderr=False,  # our lines are held and printed with a draw
                     )
                     progress.start()
                     task = progress.add_task("records", total=None)
+                    _HELD = []
+                release()
                 progress.update(task, completed=done, refresh=True)
             yield item
     finally:
         if progress is not None:
+            release()
             progress.stop()
+        _HELD = None
 
 
 @app.command()

@@ -186,3 +186,50 @@ def test_init_is_safe_and_points_editors_at_the_schema(tmp_path: Path) -> None:
         "/safety/tpmt",
         "/safety/egfr",
     } <= asked
+
+
+def test_progress_bar_prints_every_error_line_once_in_order(tmp_path: Path) -> None:
+    # stderr on a terminal, the report to a file: the bar shows (from the start here),
+    # and error lines that come while it shows are printed above it, each once
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(40):
+        (cases / f"c{i:02d}.yaml").write_bytes(GOOD.read_bytes())
+    bad = [f"c{i:02d}.yaml" for i in (3, 17, 31)]
+    for name in bad:
+        (cases / name).write_text("id: bad\nage: fifty\n", encoding="utf-8")
+    leader, follower = pty.openpty()
+    env = {**os.environ, "MYOSITIS_PROGRESS_AFTER": "0"}
+    for name in ("CI", "NO_COLOR"):
+        env.pop(name, None)
+    proc = subprocess.Popen(
+        [SCRIPT, "suggest", str(cases), "-f", "jsonl", "-o", str(tmp_path / "out.jsonl")],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=30) == 1
+    os.close(leader)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "records" in screen  # the bar was drawn
+    found = [name for name in bad if f"{name}:2:6: /age" in screen]
+    assert found == bad
+    assert [screen.count(f"{name}:2:6") for name in bad] == [1, 1, 1]
+    positions = [screen.index(f"{name}:2:6") for name in bad]
+    assert positions == sorted(positions)
+    assert "40 cases: 37 ok, 3 failed" in screen
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 40
