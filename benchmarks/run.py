@@ -105,13 +105,14 @@ def timed(command: list[str], *, env: dict[str, str] | None = None, tty: bool = 
 
 
 def paired(a: list[str], b: list[str], pairs: int, **kwargs: object) -> tuple[list[Run], list[Run]]:
-    """Interleaved runs of ``a`` and ``b`` (after one warm-up each)."""
+    """Interleaved runs of ``a`` and ``b`` (after one warm-up each), both under the
+    same conditions (``env``, stderr on a terminal)."""
     timed(a, **kwargs)  # type: ignore[arg-type]
-    timed(b)
+    timed(b, **kwargs)  # type: ignore[arg-type]
     first, second = [], []
     for _ in range(pairs):
         first.append(timed(a, **kwargs))  # type: ignore[arg-type]
-        second.append(timed(b))
+        second.append(timed(b, **kwargs))  # type: ignore[arg-type]
     return first, second
 
 
@@ -130,6 +131,7 @@ def byte_compile() -> str:
         capture_output=True,
         text=True,
         check=True,
+        cwd=tempfile.gettempdir(),  # the installed package, not a checkout beside us
     ).stdout.strip()
     subprocess.run([PYTHON, "-m", "compileall", "-q", where], check=True)
     return where
