@@ -13,7 +13,7 @@ through its own pipe (every document of a file stays together):
   while writing is cut off at the last whole block and its work done
   again); to a pipe or a terminal, on Linux, a worker leaves its bytes in a
   memory file (``memfd``) and the kernel copies them to the output
-  (``sendfile``); elsewhere, or with ``MYOSITIS_NO_SPOOL=1``, it sends the
+  (``sendfile``); elsewhere, or with ``MYOSITIS_WORKER_OUTPUT=pipe``, it sends the
   bytes and the main process writes them as they are; for other formats it
   sends the results;
 - at most a few chunks per worker are in flight or waiting to be written, so
