@@ -687,3 +687,29 @@ def test_a_worker_killed_while_writing_leaves_no_half_block(
     got = _encoded_run(tmp_path, pipeline, sources, "direct")
     assert marker.exists()  # a worker did die mid-block
     assert got == expected
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_size_limit_is_one_line_and_no_file(tmp_path: Path, jobs: str) -> None:
+    # with --jobs the workers write the file themselves: their failure is still one line
+    import resource
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(60):
+        shutil.copy(GOOD, cases / f"c{i:02d}.yaml")
+    target = tmp_path / "out.jsonl"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))  # about 12 records
+
+    proc = subprocess.run(
+        [SCRIPT, "suggest", str(cases), "-f", "jsonl", "--jobs", jobs, "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limited,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"myositis: cannot write {target}: File too large"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases"]  # nothing half-written
