@@ -44,13 +44,13 @@ from .batch import Source, run, usable_cpus
 from .errors import OutputError
 from .pipeline import Pipeline
 from .problems import Problem, format_problem
+from .render.json import LIST_SEPARATOR  # between records of a JSON list
 from .results import CaseResult
 
 Encoder = Callable[[CaseResult], bytes]
 Key = tuple[int, ...]  # a chunk's place in the input; a retried file's adds its position
 FIRST_CHUNK, LAST_CHUNK = 8, 128  # files per task: grows so every worker starts at once
 IN_FLIGHT_PER_WORKER = 3
-LIST_SEPARATOR = b",\n"  # between records of a JSON list (render.json writes the rest)
 
 
 class Block(NamedTuple):
@@ -396,7 +396,7 @@ def run_blocks(
                 if direct is not None and not block.written:
                     if block.spooled:  # in its worker: its turn to write it
                         if turn.key is None:
-                            _give_turn(direct, head, block, running, turn)
+                            _give_turn(direct, head, running, turn)
                         break
                     if block.data:  # made here (a file that killed two workers)
                         _write_here(direct, block, turn)
@@ -465,7 +465,7 @@ def run_blocks(
             worker.conn.close()
 
 
-def _give_turn(direct: Direct, key: Key, block: Block, running: list[_Worker], turn: _Turn) -> None:
+def _give_turn(direct: Direct, key: Key, running: list[_Worker], turn: _Turn) -> None:
     owner = next(w for w in running if key in w.held)
     turn.key, turn.worker = key, owner
     turn.frontier = os.lseek(direct.fd, 0, os.SEEK_CUR)
