@@ -356,6 +356,10 @@ def run_blocks(
     order: list[Key] = []  # keys waiting to be written, in order
     chunk_of: dict[Key, list[Source]] = {}  # direct: to run again if its worker dies unwritten
     turn = _Turn(out)
+
+    def retire(worker: _Worker) -> None:
+        _retire(worker, running, pending, done, order, encoder, separator, chunk_of, turn)
+
     next_number = 0
     exhausted = False
     try:
@@ -384,7 +388,7 @@ def run_blocks(
                     idle.conn.send(("task", *task))
                 except OSError:  # it died while idle: drop it, the task waits for another
                     pending.appendleft(task)
-                    _retire(idle, running, pending, done, order, encoder, separator, chunk_of, turn)
+                    retire(idle)
                     continue
                 idle.task = task
                 if direct is not None:
@@ -424,17 +428,7 @@ def run_blocks(
                         elif block.spooled:
                             worker.held.add(key)
                     except (EOFError, OSError, RuntimeError):  # it died while sending
-                        _retire(
-                            worker,
-                            running,
-                            pending,
-                            done,
-                            order,
-                            encoder,
-                            separator,
-                            chunk_of,
-                            turn,
-                        )
+                        retire(worker)
                         continue
                     done[key] = block
                     worker.task = None
@@ -442,17 +436,7 @@ def run_blocks(
                     if worker.task is None and not worker.held:
                         _drop(worker, running)
                     else:
-                        _retire(
-                            worker,
-                            running,
-                            pending,
-                            done,
-                            order,
-                            encoder,
-                            separator,
-                            chunk_of,
-                            turn,
-                        )
+                        retire(worker)
     finally:
         for block in done.values():  # not written: an early end (Ctrl-C, a write error)
             if block.spool is not None:
