@@ -6,7 +6,6 @@ installed schemas and this tool version; otherwise the YAML is parsed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ else:
 try:  # three times faster on the 90 KB of shipped data, at every start
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib reads the same
-    _loads = json.loads  # type: ignore[assignment]
+    from json import loads as _loads  # type: ignore[assignment]
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -45,15 +44,22 @@ def key(schemas: Path) -> str:
     return digest.hexdigest()
 
 
-def shipped(yaml_path: Path, raw: bytes) -> Any:
-    """The shipped data for the bundled pathway at ``yaml_path``, or None."""
+def loads(raw: bytes) -> Any:
+    """JSON to data: orjson where installed, else the stdlib (the same data for the
+    files the tool ships)."""
+    return _loads(raw)
+
+
+def shipped(yaml_path: Path, sha256: str) -> Any:
+    """The shipped data for the bundled pathway at ``yaml_path`` (whose bytes have
+    the SHA-256 ``sha256``), or None."""
     candidate = yaml_path.with_name(yaml_path.stem + SUFFIX)
     try:
         with open(candidate, "rb") as handle:
             entry = _loads(handle.read())
     except (OSError, ValueError):
         return None
-    if not isinstance(entry, dict) or entry.get("sha256") != sha256_hex(raw):
+    if not isinstance(entry, dict) or entry.get("sha256") != sha256:
         return None
     from . import resources
 

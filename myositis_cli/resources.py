@@ -7,7 +7,6 @@ are the repository's top-level folders, where clinicians edit them.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,5 +46,7 @@ def schema_bytes(name: str) -> bytes:
 @cache
 def schema(name: str) -> dict[str, Any]:
     """A bundled JSON Schema (``profile``, ``pathway``, ``case``...), parsed once."""
-    loaded: dict[str, Any] = json.loads(schema_bytes(name))
+    from .compiled import loads
+
+    loaded: dict[str, Any] = loads(schema_bytes(name))
     return loaded

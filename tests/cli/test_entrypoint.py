@@ -62,3 +62,39 @@ def test_one_command_runs_as_it_does_in_the_full_app() -> None:
             assert full_run.exit_code in (0, 2) and full_run.output
     for words in (["--help"], ["sugest"], ["pathway"], ["pathway", "chek"], ["--version"], []):
         assert _app_for(words) is app  # nothing named exactly: the full app, with its did-you-mean
+
+
+_COLLECTOR_SPY = """
+import gc, sys
+collecting_on_import = gc.isenabled()
+from myositis_cli import cli
+seen = []
+set_up_done = cli._set_up_done
+def spy():
+    seen.append(gc.isenabled())
+    set_up_done()
+    seen.append(gc.isenabled())
+cli._set_up_done = spy
+sys.argv = ["myositis", *sys.argv[1:]]
+try:
+    cli.main()
+except SystemExit:
+    pass
+print(collecting_on_import, gc.isenabled(), seen[:2], gc.get_freeze_count() > 0, file=sys.stderr)
+"""
+
+
+def test_the_collector_is_off_for_set_up_and_on_from_the_first_case() -> None:
+    # off while Typer, the core and the pathway set up (garbage-free work), then on
+    # with set-up's objects frozen out of its sweeps; importing cli leaves it as found
+    for command in (
+        ["suggest", str(EXAMPLES / "refractory-dm-skin.yaml"), "-f", "json"],
+        ["summarize", "-"],
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", _COLLECTOR_SPY, *command],
+            capture_output=True,
+            text=True,
+            input="",
+        )
+        assert out.stderr.strip().splitlines()[-1] == "True True [False, True] True", command
