@@ -243,6 +243,12 @@ _RESOLVERS = _Resolver.yaml_implicit_resolvers
 _MISSING = object()
 
 
+# The same few plain scalars (true, no, 60, 2.5) recur in every profile: each is
+# resolved once per process. Values only (immutable); the first few thousand.
+_READ: dict[str, Any] = {}
+_READ_LIMIT = 4096
+
+
 def _plain(value: str) -> Any:
     """A plain scalar as the core-schema resolver and constructor read it, or _Fallback."""
     for tag, regexp in _RESOLVERS.get(value[:1], ()):
@@ -287,7 +293,12 @@ def _fast_events(text: str) -> Any:
                 value = event.value
                 plain = event.implicit[0]
                 if plain and value[:1] in resolvers:
-                    value = _plain(value)
+                    read = _READ.get(value, _MISSING)
+                    if read is _MISSING:
+                        read = _plain(value)
+                        if len(_READ) < _READ_LIMIT:
+                            _READ[value] = read
+                    value = read
                 elif not plain and not event.style and event.tag != "!":
                     raise _Fallback
                 is_string = type(value) is str

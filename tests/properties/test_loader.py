@@ -191,6 +191,28 @@ def test_the_fast_path_is_taken_for_ordinary_files_and_left_for_unusual_ones(
     assert taken == [True, False, False, False]
 
 
+def test_plain_scalars_read_once_keep_their_types_and_the_memory_is_bounded() -> None:
+    text = b"a: 1\nb: 1.0\nc: true\nd: yes\ne: null\nf: 1e3\ng: no_response\n"
+    first, again = (loading.load_document(loading.Chunk(text.decode(), 0)) for _ in range(2))
+    for data in (first, again):  # == cannot tell 1, 1.0 and True apart: compare the types
+        assert [(k, type(v).__name__, v) for k, v in data.items()] == [
+            ("a", "int", 1),
+            ("b", "float", 1.0),
+            ("c", "bool", True),
+            ("d", "bool", True),
+            ("e", "NoneType", None),
+            ("f", "str", "1e3"),  # YAML 1.1: no dot, no float
+            ("g", "str", "no_response"),
+        ]
+    for n in range(2 * loading._READ_LIMIT):
+        loading.load_document(loading.Chunk(f"n: {n}\n", 0))
+    assert len(loading._READ) <= loading._READ_LIMIT
+    for _ in range(2):  # what the full path must explain is never remembered
+        (doc,) = loading.iter_documents(b"age: 060\n")
+        assert doc.problems and "octal" in doc.problems[0].message
+    assert "060" not in loading._READ
+
+
 # ---------------------------------------------------------------------------- encoders
 
 
