@@ -23,6 +23,7 @@ from typing import Any, ClassVar, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import fastload
 from .documents import Document
 from .problems import Problem
 
@@ -80,12 +81,7 @@ class _Resolver(yaml.resolver.Resolver):
     pass
 
 
-# Dates stay strings: a profile never needs a datetime, and 2021-07-15 typed
-# where a string is expected must be reported as what the user wrote.
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _TAG_PREFIX + "timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
+_Resolver.yaml_implicit_resolvers = fastload.RESOLVERS  # dates stay strings
 
 
 def _short_tag(tag: str | None) -> str:
@@ -166,14 +162,14 @@ _register(_TAG_PREFIX + "float", _Constructor.construct_yaml_float)
 _register(None, _Constructor.construct_undefined)
 
 
-# YAML 1.1 reads 060 as 48 (octal), 1:05 as 65 (base 60), 0x1F, 0b11 and 1_000 as
-# numbers too. A clinical value must never silently become another number, so
-# only plain decimals are numbers; every other form is an error that says how
-# to write it (quoted, any of them is text).
-_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
-_PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+# Only plain decimals are numbers (fastload.py says why); every other form
+# YAML 1.1 reads as a number is an error that says how to write it.
+_PLAIN_INT, _PLAIN_FLOAT, _MAX_DIGITS = (
+    fastload.PLAIN_INT,
+    fastload.PLAIN_FLOAT,
+    fastload.MAX_DIGITS,
+)
 _SPECIAL_FLOAT = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
-_MAX_DIGITS = 4000  # below CPython's int/str conversion limit (4300 digits)
 
 
 def _yaml11_number(text: str, node: ScalarNode, constructor: Any) -> str:
@@ -222,124 +218,17 @@ def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
         seen[key] = key_node
 
 
-# The fast path: the composed node graph of an ordinary document (no aliases,
-# core tags only, string keys, plain decimals, no duplicates, no merge keys) is
-# turned into data by one direct walk instead of PyYAML's per-node constructor
-# machinery. Whatever it does not handle raises _Fallback, and the full
-# constructor reads the document again: same data, same errors, and every
-# YAML 1.1 message kept. tests/properties/test_loader.py proves both paths agree.
+# The fast path (fastload.py): an ordinary document's data straight from
+# libyaml's events; whatever it does not handle falls back to the constructor
+# below, which reads the document again with every YAML 1.1 message.
+# tests/properties/test_loader.py proves both paths agree.
 FAST_PATH = True
-_STR, _INT, _FLOAT = _TAG_PREFIX + "str", _TAG_PREFIX + "int", _TAG_PREFIX + "float"
-_BOOL, _NULL = _TAG_PREFIX + "bool", _TAG_PREFIX + "null"
-_MAP, _SEQ = _TAG_PREFIX + "map", _TAG_PREFIX + "seq"
-_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_fast_events = fastload.data
+_Fallback = fastload.Fallback
+_READ, _READ_LIMIT = fastload.READ, fastload.READ_LIMIT
 
 
-class _Fallback(Exception):
-    pass
-
-
-_RESOLVERS = _Resolver.yaml_implicit_resolvers
-_MISSING = object()
-
-
-# The same few plain scalars (true, no, 60, 2.5) recur in every profile: each is
-# resolved once per process. Values only (immutable); the first few thousand.
-_READ: dict[str, Any] = {}
-_READ_LIMIT = 4096
-
-
-def _plain(value: str) -> Any:
-    """A plain scalar as the core-schema resolver and constructor read it, or _Fallback."""
-    for tag, regexp in _RESOLVERS.get(value[:1], ()):
-        if not regexp.match(value):
-            continue
-        if tag == _BOOL:
-            return _BOOLS[value.lower()]
-        if tag == _NULL:
-            return None
-        if tag == _INT and len(value) <= _MAX_DIGITS and _PLAIN_INT.match(value):
-            return int(value)
-        if tag == _FLOAT and len(value) <= _MAX_DIGITS and _PLAIN_FLOAT.match(value):
-            number = float(value)
-            if math.isfinite(number):
-                return number
-        raise _Fallback  # 060, 1:05, 0x3C, .inf, '<<', '=': the full path says what they are
-    return value
-
-
-_SCALAR, _MAP_START, _SEQ_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-_MAP_END, _SEQ_END, _DOC_END = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentEndEvent
-
-
-def _fast_events(text: str) -> Any:
-    """One document's data straight from libyaml's events: no nodes, no per-scalar resolver."""
-    parser = _CParser(text)
-    resolvers = _RESOLVERS
-    try:
-        get = parser.get_event
-        get()  # stream start
-        if type(get()) is not yaml.DocumentStartEvent:
-            raise _Fallback  # an empty stream
-        stack: list[Any] = []  # open containers
-        keys: list[Any] = []  # per open container: the pending key of a mapping
-        root: Any = _MISSING
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is _SCALAR:
-                if event.anchor is not None or (event.tag is not None and event.tag != "!"):
-                    raise _Fallback
-                value = event.value
-                plain = event.implicit[0]
-                if plain and value[:1] in resolvers:
-                    read = _READ.get(value, _MISSING)
-                    if read is _MISSING:
-                        read = _plain(value)
-                        if len(_READ) < _READ_LIMIT:
-                            _READ[value] = read
-                    value = read
-                elif not plain and not event.style and event.tag != "!":
-                    raise _Fallback
-                is_string = type(value) is str
-            elif kind is _MAP_START or kind is _SEQ_START:
-                if event.anchor is not None or event.tag is not None:
-                    raise _Fallback
-                stack.append({} if kind is _MAP_START else [])
-                keys.append(_MISSING)
-                continue
-            elif kind is _MAP_END or kind is _SEQ_END:
-                value = stack.pop()
-                keys.pop()
-                is_string = False
-            elif kind is _DOC_END:
-                break
-            else:
-                raise _Fallback  # an alias
-            if not stack:
-                root = value
-                continue
-            container = stack[-1]
-            if type(container) is list:
-                container.append(value)
-            elif keys[-1] is _MISSING:
-                if not is_string or value in container:
-                    raise _Fallback  # a non-string key, or a duplicate: the full path names it
-                keys[-1] = value
-            else:
-                container[keys[-1]] = value
-                keys[-1] = _MISSING
-        return None if root is _MISSING else root
-    except yaml.YAMLError:
-        raise _Fallback from None  # the full path reports it, located
-    finally:
-        parser.dispose()
-
-
-# the libyaml parser: C speed, and it refuses nesting past 1000 itself
-_CParser: Any = (
-    getattr(yaml.cyaml, "CParser", None) if getattr(yaml, "__with_libyaml__", False) else None
-)
+_CParser: Any = fastload.CParser
 if _CParser is not None:
 
     class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc]
