@@ -87,7 +87,7 @@ def version_problems(data: Mapping[str, Any]) -> list[Problem]:
             continue
         node: Any = data
         for part in parts:
-            node = node.get(part) if isinstance(node, Mapping) else None
+            node = node.get(part) if type(node) is dict or isinstance(node, Mapping) else None
         if node is not None:
             problems.append(
                 Problem(

@@ -68,6 +68,19 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _type_test(name: str) -> Predicate:
+    """``_is_type`` for one type name, decided once (a schema node's usual case)."""
+    exact = _PYTHON_TYPES.get(name)
+    if exact is not None:  # no other JSON type can also be one of these
+        return lambda v: isinstance(v, exact)
+    if name == "null":
+        return lambda v: v is None
+    return lambda v: _is_type(v, name)
+
+
+_PYTHON_TYPES: dict[str, type] = {"string": str, "object": dict, "array": list, "boolean": bool}
+
+
 def _is_type(value: Any, name: str) -> bool:
     if name == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -125,8 +138,7 @@ class _Compiler:
         if "type" in s:
             types = s["type"] if isinstance(s["type"], list) else [s["type"]]
             if len(types) == 1:
-                only = types[0]
-                checks.append(lambda v: _is_type(v, only))
+                checks.append(_type_test(types[0]))
             else:
                 checks.append(lambda v: any(_is_type(v, t) for t in types))
         if "enum" in s:
