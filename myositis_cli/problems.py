@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import NamedTuple, Protocol
 
 
@@ -95,9 +96,16 @@ def hint(word: str, choices: Iterable[object], *, otherwise: str = "") -> str:
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators: none
 # of them may reach a terminal raw (an escape sequence in a file name or a
-# therapy name could rewrite the screen).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_OR_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# therapy name could rewrite the screen). Every one of them, and every lone
+# surrogate, is non-printable: text that str.isprintable() passes needs no
+# escape, and the patterns are compiled only for text that does (0.8 ms a start).
+@cache
+def _controls(newlines: bool) -> re.Pattern[str]:
+    if newlines:
+        return re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
@@ -121,7 +129,9 @@ def display(text: str, *, newlines: bool = False) -> str:
     Control characters become visible escapes (``\\x1b``), bytes that were not
     UTF-8 in a file name become ``\\xNN``; with ``newlines`` a newline is kept.
     """
-    pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
+    if text.isprintable():
+        return text
+    pattern = _controls(newlines)
     if pattern.search(text) is None and _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub(_escape_char, pattern.sub(_escape_char, text))
@@ -133,7 +143,7 @@ def label(path: str) -> str:
     Control characters stay (JSON escapes them faithfully); terminals and
     Markdown get ``display`` on top.
     """
-    if _SURROGATE.search(path) is None:
+    if path.isprintable() or _SURROGATE.search(path) is None:
         return path
     return _SURROGATE.sub(_escape_char, path)
 

@@ -94,3 +94,39 @@ def test_arbitrary_text_gives_one_result_per_document(text: str) -> None:
         else max(1, len(loading.split_documents(decoded.removeprefix("\ufeff"))))
     )
     assert len(_run_text(text)) == expected
+
+
+# the escapes display and label promise, spelt out without their shortcuts
+_SHOWN_RAW_WITH_NEWLINES = frozenset("\t\n")
+
+
+def _expected_display(text: str, newlines: bool) -> str:
+    out = []
+    for char in text:
+        code = ord(char)
+        control = code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif control and not (newlines and char in _SHOWN_RAW_WITH_NEWLINES):
+            named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(char)
+            out.append(named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_ANY_CHARACTER = st.characters(exclude_categories=()) | st.sampled_from(
+    ["\udc80", "\udcff", "\x1b", "\u2028", "\u2029", "\t", "\n", "\r", "\x85", "\x7f", "é"]
+)
+
+
+@given(st.text(_ANY_CHARACTER), st.booleans())
+def test_text_from_files_reaches_a_terminal_escaped_and_records_valid(
+    text: str, newlines: bool
+) -> None:
+    from myositis_cli.problems import display, label
+
+    assert display(text, newlines=newlines) == _expected_display(text, newlines)
+    assert label(text) == "".join(
+        f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text
+    )
