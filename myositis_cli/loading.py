@@ -225,7 +225,6 @@ def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
 FAST_PATH = True
 _fast_events = fastload.data
 _Fallback = fastload.Fallback
-_READ, _READ_LIMIT = fastload.READ, fastload.READ_LIMIT
 
 
 _CParser: Any = fastload.CParser

@@ -15,9 +15,9 @@ as a ``\\u`` escape, which any reader decodes to the same text.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputError
@@ -26,32 +26,10 @@ from ..results import REFERENCES_EACH, REFERENCES_ONCE, CaseResult, header, reco
 if TYPE_CHECKING:
     from ..pathway import Pathway
 
-
-@cache
-def _stdlib(*, pretty: bool, ascii: bool) -> Callable[[Any], str]:
-    """The stdlib's encoder, the reference: built when first needed (most runs never do)."""
-    import json
-
-    if pretty:
-        return json.JSONEncoder(ensure_ascii=ascii, indent=2).encode
-    return json.JSONEncoder(ensure_ascii=ascii, separators=(",", ":")).encode
-
-
-def _compact(data: Any) -> str:
-    return _stdlib(pretty=False, ascii=False)(data)
-
-
-def _compact_ascii(data: Any) -> str:
-    return _stdlib(pretty=False, ascii=True)(data)
-
-
-def _pretty(data: Any) -> str:
-    return _stdlib(pretty=True, ascii=False)(data)
-
-
-def _pretty_ascii(data: Any) -> str:
-    return _stdlib(pretty=True, ascii=True)(data)
-
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_compact_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+_pretty = json.JSONEncoder(ensure_ascii=False, indent=2).encode
+_pretty_ascii = json.JSONEncoder(ensure_ascii=True, indent=2).encode
 
 # orjson encodes a record about six times faster. Its output is byte-identical to
 # the stdlib encoder's for what records hold, except for floats below 1e-4

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import profiles
 
-from myositis_cli import loading
+from myositis_cli import fastload, loading
 from myositis_cli.render import json as json_render
 
 HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
@@ -204,13 +204,13 @@ def test_plain_scalars_read_once_keep_their_types_and_the_memory_is_bounded() ->
             ("f", "str", "1e3"),  # YAML 1.1: no dot, no float
             ("g", "str", "no_response"),
         ]
-    for n in range(2 * loading._READ_LIMIT):
+    for n in range(2 * fastload.READ_LIMIT):
         loading.load_document(loading.Chunk(f"n: {n}\n", 0))
-    assert len(loading._READ) <= loading._READ_LIMIT
+    assert len(fastload.READ) <= fastload.READ_LIMIT
     for _ in range(2):  # what the full path must explain is never remembered
         (doc,) = loading.iter_documents(b"age: 060\n")
         assert doc.problems and "octal" in doc.problems[0].message
-    assert "060" not in loading._READ
+    assert "060" not in fastload.READ
 
 
 # ---------------------------------------------------------------------------- encoders
