@@ -105,12 +105,19 @@ def _below(folder: str, input_format: str) -> Iterator[Source]:
         )
         return
     names.sort()
+    # os.path.join's result, without its per-call work: this loop runs once per file
+    prefix = os.path.join(folder, "")
+    fixed = None if input_format == "auto" else input_format
     for name in names:
         if name.endswith("/"):
-            yield from _below(os.path.join(folder, name[:-1]), input_format)
-        elif name.lower().endswith(INPUT_SUFFIXES):
-            path = os.path.join(folder, name)
-            yield Source(label(path), path, fmt=format_for(path, input_format))
+            yield from _below(prefix + name[:-1], input_format)
+            continue
+        lowered = name.lower()
+        # every profile suffix has one dot, so the name's last one finds it
+        fmt = SUFFIXES.get(lowered[lowered.rfind(".") :])
+        if fmt is not None:
+            path = prefix + name
+            yield Source(label(path), path, None, fixed or fmt)
 
 
 def files_from(list_path: str, *, nul: bool = False) -> Iterator[str]:

@@ -241,9 +241,9 @@ def _worker(
                 assert writer is not None
                 writer.write(*message[1:])
                 continue
-            _, number, chunk = message
+            _, number, fields = message
             block = _run_chunk(
-                pipeline, chunk, encoder, separator, writer.serve if writer else None
+                pipeline, [Source._make(f) for f in fields], encoder, separator, writer.serve if writer else None
             )
             if writer is not None and block.data:
                 writer.held[number] = block.data
@@ -385,7 +385,8 @@ def run_blocks(
                     running.append(idle)
                 task = pending.popleft()
                 try:
-                    idle.conn.send(("task", *task))
+                    # plain tuples: pickled in C, where a NamedTuple calls back into Python per file
+                    idle.conn.send(("task", task[0], [tuple(source) for source in task[1]]))
                 except OSError:  # it died while idle: drop it, the task waits for another
                     pending.appendleft(task)
                     retire(idle)
