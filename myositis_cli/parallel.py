@@ -243,7 +243,11 @@ def _worker(
                 continue
             _, number, fields = message
             block = _run_chunk(
-                pipeline, [Source._make(f) for f in fields], encoder, separator, writer.serve if writer else None
+                pipeline,
+                [Source._make(f) for f in fields],
+                encoder,
+                separator,
+                writer.serve if writer else None,
             )
             if writer is not None and block.data:
                 writer.held[number] = block.data
