@@ -495,6 +495,7 @@ class Leaf(Condition):
         "operand",
         "spec",
         "test",
+        "when_absent",
     )
 
     def __init__(
@@ -515,11 +516,20 @@ class Leaf(Condition):
         self.ask = ask
         self.missing = frozenset({spec.pointer}) if ask else EMPTY
         self.test = _specialise(op.name, self.operand)
+        # most absent fields need no second condition: their answer is fixed
+        self.when_absent: Result | None = (
+            None
+            if not_asked_when is not None
+            else (None, self.missing)
+            if if_absent is None
+            else (if_absent, self.missing)
+        )
 
     def evaluate(self, ctx: Context) -> Result:
         value = ctx.values.get(self.field, ABSENT)
         if value is ABSENT:
-            return self._absent(ctx)
+            fixed = self.when_absent
+            return self._absent(ctx) if fixed is None else fixed
         if value is UNASSIGNED:
             return UNKNOWN
         return TRUE if self.test(value) else FALSE

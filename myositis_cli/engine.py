@@ -61,6 +61,7 @@ def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recomm
         refractory, refractory_missing = ctx.fact("refractory")
         missing |= refractory_missing
     names = pathway.name_of
+    codes, refs = ruled.codes, ruled.refs
     return Recommendation(
         id=profile.id,
         subtype=profile.subtype,
@@ -68,18 +69,20 @@ def suggest(pathway: Pathway, profile: Profile, *, trace: bool = True) -> Recomm
         alerts=raised.alerts,
         options=ranked.options,
         excluded=tuple(
-            Exclusion(
-                tid,
-                names(tid),
-                reasons[0][1],
-                tuple(r for _, r in reasons),
-                tuple(rule for rule, _ in reasons),
-                tuple(ruled.codes[(tid, rule)] for rule, _ in reasons),
-                tuple(
-                    dict.fromkeys(r for rule, _ in reasons for r in ruled.refs.get((tid, rule), ()))
-                ),
-            )
-            for tid, reasons in ruled.excluded.items()
+            [
+                Exclusion(
+                    tid,
+                    names(tid),
+                    reasons[0][1],
+                    tuple([r for _, r in reasons]),
+                    tuple([rule for rule, _ in reasons]),
+                    tuple([codes[(tid, rule)] for rule, _ in reasons]),
+                    tuple(
+                        dict.fromkeys([r for rule, _ in reasons for r in refs.get((tid, rule), ())])
+                    ),
+                )
+                for tid, reasons in ruled.excluded.items()
+            ]
         ),
         withheld=ranked.withheld,
         missing=tuple(ranking.order_missing(pathway, missing)),
@@ -251,7 +254,9 @@ def rule_out(pathway: Pathway, profile: Profile, ctx: Context, trace: Trace) -> 
     undecided: Undecided = {}
     for therapy in pathway.therapies.values():
         for rule in therapy.contraindications:
-            value, absent = evaluate(rule.when, ctx, missing)
+            value, absent = rule.when.evaluate(ctx)
+            if absent:
+                missing.update(absent)
             if value is True:
                 reached.add(f"rule:{rule.key}")
                 excluded.setdefault(therapy.id, []).append((rule.key, rule.text))
@@ -492,9 +497,11 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
     # pointer -> the options, therapies, reasons and references it could change
     table: dict[str, tuple[dict[str, None], dict[str, None], dict[str, None], dict[str, None]]]
     table = {}
+    order_missing = ranking.order_missing
     for undecided in ranked.undecided:
         rule = undecided.rule
-        for pointer in ranking.order_missing(pathway, undecided.absent):
+        absent = undecided.absent  # most rules need one field: nothing to order
+        for pointer in absent if len(absent) < 2 else order_missing(pathway, absent):
             entry = table.get(pointer)
             if entry is None:
                 entry = table[pointer] = ({}, {}, {}, {})
@@ -504,7 +511,7 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
             for ref in rule.references:
                 entry[3][ref] = None
     for alert, absent in raised.unknown:
-        for pointer in ranking.order_missing(pathway, absent):
+        for pointer in absent if len(absent) < 2 else order_missing(pathway, absent):
             entry = table.get(pointer)
             if entry is None:
                 entry = table[pointer] = ({}, {}, {}, {})
@@ -514,7 +521,6 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
     plan = pathway.plan
     order = pathway.field_order
     catalogue = pathway.catalogue_order
-    labels = pathway.labels
 
     def key(pointer: str) -> tuple[int, int, int]:
         return (
@@ -546,7 +552,7 @@ def gather_checks(pathway: Pathway, ranked: Ranked, raised: Raised) -> tuple[Che
                 ordered,
                 tuple(options),
                 tuple(reasons),
-                tuple([labels[r] for r in ref_ids]),
+                plan.cited(ref_ids)[0],
                 fixed.label,
                 tuple([plan.short_names[t] for t in ordered]),
                 ref_ids,

@@ -347,7 +347,7 @@ class Pathway:
         return frozenset(codes)
 
     @cached_property
-    def missing_keys(self) -> dict[str, tuple[int, str]]:
+    def missing_keys(self) -> dict[str, tuple[int, int, str]]:
         """A pointer -> its sort key among missing fields (filled by ranking.order_missing)."""
         return {}
 

@@ -111,6 +111,7 @@ class Plan:
         self.evidence_rank = {level: i for i, level in enumerate(EVIDENCE_LEVELS)}
         self._names: dict[tuple[str, ...], tuple[str, str]] = {}
         self._checks: dict[str, CheckPlan] = {}
+        self._cited: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.short_names = {tid: p.short_name_of(tid) for tid in p.therapies}
 
     def names(self, members: tuple[str, ...]) -> tuple[str, str]:
@@ -124,6 +125,18 @@ class Plan:
             )
             if len(self._names) < _LIMIT:
                 self._names[members] = known
+        return known
+
+    def cited(self, ref_ids: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The citation texts and short labels of some reference ids, in their order:
+        the same few lists recur in every case."""
+        known = self._cited.get(ref_ids)
+        if known is None:
+            p = self.pathway
+            labels, shorts = p.labels, p.short_labels
+            known = (tuple([labels[r] for r in ref_ids]), tuple([shorts[r] for r in ref_ids]))
+            if len(self._cited) < _LIMIT:
+                self._cited[ref_ids] = known
         return known
 
     def check(self, pointer: str) -> CheckPlan:

@@ -121,8 +121,8 @@ def rank(
     for key, group in grouped.items():
         members = group[0].spec.therapies
         if current:
-            to_start = tuple(t for t in members if t not in current)
-            continued = tuple(t for t in members if t in current)
+            to_start = tuple([t for t in members if t not in current])
+            continued = tuple([t for t in members if t in current])
         else:
             to_start, continued = members, ()
         if not to_start:  # all taken now: said once, under what the patient takes
@@ -161,10 +161,9 @@ def rank(
             _merge_text(existing, draft)
     ordered = sorted(drafts.values(), key=lambda d: (d.max_tier, -d.score, d.order))
     undecided = tuple(
-        Undecided(d.key, tid, rule, absent) for d in ordered for tid, rule, absent in d.undecided
+        [Undecided(d.key, tid, rule, absent) for d in ordered for tid, rule, absent in d.undecided]
     )
     options = []
-    labels, shorts = p.labels, p.short_labels
     for position, d in enumerate(ordered, start=1):
         ref_ids = tuple(dict.fromkeys(d.references))
         if len(d.caveats) == len(set(d.caveats)):
@@ -175,6 +174,7 @@ def rank(
             caveat_texts = tuple(dict.fromkeys(d.caveats))  # first occurrence
             caveat_codes = tuple(caveats[c] for c in caveat_texts)
         name, short_name = plan.names(d.therapies)
+        ref_labels, ref_shorts = plan.cited(ref_ids)
         options.append(
             Option(
                 position,
@@ -186,10 +186,10 @@ def rank(
                 round(d.score, 2),
                 tuple(dict.fromkeys(d.reasons)),
                 caveat_texts,
-                tuple([labels[r] for r in ref_ids]),
+                ref_labels,
                 d.continued,
                 tuple(order_missing(p, d.missing)) if d.missing else (),
-                tuple([shorts[r] for r in ref_ids]),
+                ref_shorts,
                 short_name,
                 tuple(d.basis),
                 ref_ids,
@@ -384,17 +384,24 @@ def order_missing(p: Pathway, pointers: Iterable[str]) -> list[str]:
     if len(chosen) < 2:  # most rules need one field: nothing to sort
         return list(chosen)
     keys = p.missing_keys
+    try:  # every pointer seen before: sorted by its remembered key, in C
+        return sorted(chosen, key=keys.__getitem__)
+    except KeyError:
+        pass
     order = p.field_order
     last = len(order)
 
-    def key(pointer: str) -> tuple[int, str]:
+    def key(pointer: str) -> tuple[int, int, str]:
         known = keys.get(pointer)
         if known is None:
             position = order.get(pointer)
             if position is not None:
-                known = (position, "")
-            else:
-                known = (order.get("/" + pointer.split("/")[1], last), pointer.zfill(40))
+                known = (position, -1, "")
+            else:  # inside a list: its section's place, then the entry's number
+                parts = pointer.split("/")
+                slot = parts[2] if len(parts) > 2 else ""
+                number = int(slot) if slot.isdecimal() and slot.isascii() else -1
+                known = (order.get("/" + parts[1], last), number, pointer)
             if len(keys) < _KEYS_LIMIT:
                 keys[pointer] = known
         return known

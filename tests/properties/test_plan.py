@@ -16,7 +16,7 @@ from helpers import PATHWAY_FILE, repo_pathway
 from hypothesis import given
 from strategies import profiles
 
-from myositis_cli import engine
+from myositis_cli import engine, ranking
 from myositis_cli import plan as plan_module
 from myositis_cli.pathway import load_pathway, profile_validator
 from myositis_cli.profile import build_profile
@@ -67,6 +67,26 @@ def test_what_the_plan_fills_on_first_use_is_bounded(monkeypatch: pytest.MonkeyP
     members = [("methotrexate",), ("ivig", "rituximab"), ("mycophenolate", "tacrolimus")]
     assert [plan.names(m) for m in members][1][0] == "Intravenous immunoglobulin + Rituximab"
     assert len(plan._names) == 2
+    pathway = plan.pathway
+    ids = sorted(pathway.labels)
+    groups = [(ids[0],), (ids[3], ids[1]), (ids[2], ids[5], ids[4]), ()]
+    words = [
+        (tuple(pathway.labels[r] for r in g), tuple(pathway.short_labels[r] for r in g))
+        for g in groups
+    ]
+    assert [plan.cited(g) for g in groups] == words
+    assert [plan.cited(g) for g in groups] == words  # cited again: same words, in order
+    assert len(plan._cited) == 2
+
+
+def test_absent_fields_are_ordered_the_same_whether_seen_before_or_not() -> None:
+    # remembered sort keys take a faster path; a pointer never seen takes the slow one
+    pointers = ["/history/10/months", "/safety/tuberculosis", "/history/2/months", "/sex"]
+    fresh = load_pathway(PATHWAY_FILE)
+    first = ranking.order_missing(fresh, set(pointers))
+    assert ranking.order_missing(fresh, frozenset(pointers)) == first  # all keys known now
+    # schema order (history before safety), history slots by number, not as text
+    assert first == ["/sex", "/history/2/months", "/history/10/months", "/safety/tuberculosis"]
 
 
 def test_the_plan_is_built_once_per_pathway() -> None:
