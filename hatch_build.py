@@ -31,7 +31,16 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 # the modules where a batch spends its time (benchmarks/stages.py); each is
 # mypy --strict clean, and none relies on a cached_property of its own
-COMPILED_MODULES = ("conditions", "engine", "fastload", "plan", "ranking", "results")
+COMPILED_MODULES = (
+    "conditions",
+    "engine",
+    "fastload",
+    "plan",
+    "profile",
+    "ranking",
+    "results",
+    "validation",
+)
 
 
 def compile_requested() -> bool:

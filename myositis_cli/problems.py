@@ -148,6 +148,13 @@ def label(path: str) -> str:
     return _SURROGATE.sub(_escape_char, path)
 
 
+class Problems(list[Problem]):
+    """Problems, and how many more of the same kind were not spelt out. (Here, not
+    in validation.py: the compiled build cannot compile a subclass of list.)"""
+
+    more = 0
+
+
 # --------------------------------------------------------------------------
 # Located lines.
 

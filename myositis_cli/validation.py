@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .problems import Locator, Problem, did_you_mean, join_pointer
+from .problems import Locator, Problem, Problems, did_you_mean, join_pointer
 
 Predicate = Callable[[Any], bool]
 
@@ -353,12 +353,6 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
 MAX_PROBLEMS = 100  # per document; the rest are counted in one line
 
 
-class _Problems(list[Problem]):
-    """Problems, and how many more of the same kind were not spelt out."""
-
-    more = 0
-
-
 class Validator:
     """A schema compiled once: ``is_valid`` is fast, ``problems`` is thorough."""
 
@@ -451,7 +445,7 @@ class Validator:
 
         if keyword == "additionalProperties" and isinstance(value, dict):
             known = list(schema.get("properties", {}))
-            problems = _Problems()
+            problems = Problems()
             for key in value:
                 if key in known or any(
                     re.search(p, key) for p in schema.get("patternProperties", {})
