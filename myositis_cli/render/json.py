@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -32,21 +33,46 @@ _pretty = json.JSONEncoder(ensure_ascii=False, indent=2).encode
 _pretty_ascii = json.JSONEncoder(ensure_ascii=True, indent=2).encode
 
 # orjson encodes a record about six times faster. Its output is byte-identical to
-# the stdlib encoder's for what records hold, except for floats below 1e-4
-# (orjson writes 1e-5 where Python writes 1e-05) and integers beyond 64 bits
-# (which it refuses): those records, and any output that merely looks like
-# such a float, are encoded by the stdlib, which stays the reference.
-# MYOSITIS_NO_ORJSON=1, or orjson missing, means the stdlib throughout.
+# the stdlib encoder's for what records hold, except for non-zero floats below
+# 1e-4 (orjson writes 1e-7 or 0.00001 where Python writes 1e-07 and 1e-05) and
+# integers beyond 64 bits (which it refuses): those records, and any output
+# that merely looks like such a float, are encoded by the stdlib, which stays
+# the reference. MYOSITIS_NO_ORJSON=1, or orjson missing, means the stdlib
+# throughout.
 
 
 def _tiny_float(out: bytes) -> bool:
-    """Whether ``out`` has a digit, 'e-', a digit: where orjson and Python write floats apart."""
+    """Whether ``out`` has a digit, 'e-', a digit, or '0.0000': how orjson writes the
+    floats it writes apart from Python."""
+    if b"0.0000" in out:
+        return True
     at = out.find(b"e-")
     while at != -1:
         if 0 < at < len(out) - 2 and 48 <= out[at - 1] <= 57 and 48 <= out[at + 2] <= 57:
             return True
         at = out.find(b"e-", at + 2)
     return False
+
+
+def _same_in_both(result: CaseResult) -> bool:
+    """Whether every float a record of ``result`` holds is one orjson writes as Python
+    does (zero, or 1e-4 and above): then its bytes need no scan. A record's floats
+    are its options' scores and what is taken now's months (a test keeps it so)."""
+    rec = result.recommendation
+    if rec is None:
+        return True  # an error record's numbers are lines and columns
+    for option in rec.options:
+        score = option.score
+        if score.__class__ is float and score != 0 and not 1e-4 <= abs(score) <= _LARGEST:
+            return False
+    for taking in rec.taking:
+        months = taking.months
+        if months.__class__ is float and months != 0 and not 1e-4 <= abs(months) <= _LARGEST:
+            return False
+    return True
+
+
+_LARGEST = sys.float_info.max  # beyond it, infinity (and NaN fails every comparison)
 
 
 try:
@@ -106,15 +132,19 @@ class Encoder:
         self.references = references
 
     def __call__(self, result: CaseResult) -> bytes:
-        return self.data(
-            record(
-                result,
-                self.pathway,
-                explain=self.explain,
-                top=self.top,
-                references=self.references,
-            )
+        data = record(
+            result,
+            self.pathway,
+            explain=self.explain,
+            top=self.top,
+            references=self.references,
         )
+        if orjson is not None and not self.pretty and not self.ascii and _same_in_both(result):
+            try:
+                return orjson.dumps(data)
+            except TypeError:  # an integer beyond 64 bits
+                pass
+        return self.data(data)
 
     def data(self, data: Any) -> bytes:
         if self.pretty:
