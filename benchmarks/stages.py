@@ -31,6 +31,7 @@ def main() -> None:
     paths = sorted(glob.glob(os.path.join(args.folder, "**", "*.yaml"), recursive=True))
     pathway = load_pathway()
     validator = profile_validator()
+    encoder = json_render.Encoder(pathway, pretty=False)
     best: dict[str, float] = {}
     for _ in range(args.repeat):
         spent = dict.fromkeys(
@@ -57,9 +58,10 @@ def main() -> None:
             t4 = time.perf_counter()
             rec = suggest(pathway, profile, trace=False)
             t5 = time.perf_counter()
-            data = record(CaseResult(path, 0, profile.id, rec), pathway)
+            result = CaseResult(path, 0, profile.id, rec)
+            data = record(result, pathway)
             t6 = time.perf_counter()
-            json_render._fast_compact(data)
+            encoder.record_bytes(result, data)
             t7 = time.perf_counter()
             spent["profile"] += t4 - t3
             spent["engine"] += t5 - t4

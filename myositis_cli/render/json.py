@@ -139,6 +139,10 @@ class Encoder:
             top=self.top,
             references=self.references,
         )
+        return self.record_bytes(result, data)
+
+    def record_bytes(self, result: CaseResult, data: dict[str, Any]) -> bytes:
+        """The bytes of ``data``, the record of ``result``."""
         if orjson is not None and not self.pretty and not self.ascii and _same_in_both(result):
             try:
                 return orjson.dumps(data)
