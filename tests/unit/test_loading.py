@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -148,6 +150,33 @@ def test_size_limit_is_checked_before_reading(tmp_path: object) -> None:
         caught.value.kind == "io"
         and "2,000 bytes, over the 1,000-byte limit" in caught.value.message
     )
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 70_000])
+def test_a_file_that_grew_after_it_was_measured_is_read_to_its_end(
+    tmp_path: object, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "grown.yaml"
+    content = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path.write_bytes(content)
+    assert loading.read_file(str(path)) == content
+    real_stat, real_fstat = os.stat, os.fstat
+
+    def smaller(info: os.stat_result) -> os.stat_result:  # as if it grew since
+        fields = list(info)
+        fields[6] = fields[6] // 3  # st_size
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(loading.os, "fstat", lambda fd: smaller(real_fstat(fd)))
+    assert loading.read_file(str(path)) == content
+    monkeypatch.setattr(loading.os, "stat", lambda p: smaller(real_stat(p)))
+    assert loading.read_file(str(path)) == content
+    if size > 10:  # grown past the limit after the checks: still refused
+        with pytest.raises(LoadError) as caught:
+            loading.read_file(str(path), Limits(max_file_bytes=size - 1))
+        assert "over the" in caught.value.message
 
 
 @given(st.text(max_size=300))
