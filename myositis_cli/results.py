@@ -7,6 +7,7 @@ spec/behaviour.md; its keys are the contract.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import EXIT_FINDINGS, EXIT_OK
@@ -198,7 +199,7 @@ def record(
     if rec is None:  # validated only
         return out
     options = rec.options if top is None else rec.options[:top]
-    cited: dict[str, None] = {}
+    cited: list[tuple[str, ...]] = []  # every list of ids cited, in record order
     out["subtype"] = rec.subtype
     out["refractory"] = rec.refractory
     out["alerts"] = [
@@ -277,7 +278,7 @@ def record(
         ]
     if references == REFERENCES_EACH:
         labels = pathway.labels
-        out["references"] = {rid: labels[rid] for rid in cited}
+        out["references"] = {rid: labels[rid] for rid in dict.fromkeys(chain.from_iterable(cited))}
     return out
 
 
@@ -306,8 +307,8 @@ def record_columns() -> dict[str, str]:
     return {key: out[key] for key in (*first, *(k for k in out if k not in first))}
 
 
-def _cite(ids: tuple[str, ...], cited: dict[str, None]) -> list[str]:
-    cited.update(dict.fromkeys(ids))
+def _cite(ids: tuple[str, ...], cited: list[tuple[str, ...]]) -> list[str]:
+    cited.append(ids)
     return list(ids)
 
 
