@@ -535,15 +535,15 @@ class Leaf(Condition):
         return TRUE if self.test(value) else FALSE
 
     def _absent(self, ctx: Context) -> Result:
-        if self.not_asked_when is not None:
-            asked, asked_missing = self.not_asked_when.evaluate(ctx)
-            if asked is True and not asked_missing:
-                return False, EMPTY
-            if self.if_absent is None:
-                return None, self.missing | asked_missing
-        if self.if_absent is not None:
-            return self.if_absent, self.missing
-        return None, self.missing
+        """Absent where ``not_asked_when`` may excuse it (without one: ``when_absent``)."""
+        excused = self.not_asked_when
+        assert excused is not None
+        asked, asked_missing = excused.evaluate(ctx)
+        if asked is True and not asked_missing:
+            return False, EMPTY
+        if self.if_absent is None:
+            return None, self.missing | asked_missing
+        return self.if_absent, self.missing
 
     def words(self, negated: bool = False) -> str:
         template = self.op.negated_words if negated else self.op.words
