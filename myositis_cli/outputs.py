@@ -28,6 +28,9 @@ from typing import Any, BinaryIO, TextIO
 from .errors import OutputError, UsageError
 
 
+_FILE_BUFFER = 1 << 20
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
@@ -47,6 +50,7 @@ class Sink(io.TextIOBase):
         self._stream = stream
         self.where = where
         self._binary = binary
+        self._text_pending = False  # text written since the last bytes: flush it first
         self.utf8 = is_utf8(stream)
 
     @property
@@ -72,6 +76,7 @@ class Sink(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
+        self._text_pending = True
         try:
             return self._stream.write(text)
         except OSError as exc:
@@ -85,7 +90,9 @@ class Sink(io.TextIOBase):
             self.write(data.decode("utf-8"))
             return
         try:
-            self._stream.flush()
+            if self._text_pending:  # a flush is a write(2): once per switch, not per record
+                self._stream.flush()
+                self._text_pending = False
             self._binary.write(data)
         except OSError as exc:
             raise OutputError(self.where, _reason(exc)) from None
@@ -93,6 +100,7 @@ class Sink(io.TextIOBase):
     def flush(self) -> None:
         try:
             self._stream.flush()
+            self._text_pending = False
             if self._binary is not None:
                 self._binary.flush()
         except OSError as exc:
@@ -129,7 +137,8 @@ class Report:
         except OSError as exc:
             self._temporary = None
             raise OutputError(str(target), _reason(exc)) from None
-        self._handle = open(fd, "wb")  # closed in __exit__ or commit
+        # records of 8-25 KB outgrow the default 8 KB buffer: one write(2) each
+        self._handle = open(fd, "wb", buffering=_FILE_BUFFER)  # closed in __exit__ or commit
         text = io.TextIOWrapper(self._handle, encoding="utf-8", newline="\n", write_through=True)
         self.sink = Sink(text, str(target), self._handle)
         return self

@@ -49,3 +49,33 @@ def test_progress_bar_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatc
     assert stderr.getvalue() == ""  # a short batch never draws a bar
     monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)
     assert list(cli._with_bar(iter(range(5)), lambda item: 1)) == list(range(5))
+
+
+class _CountingText(io.TextIOWrapper):
+    """A text stream that counts its flushes (each a write(2) on a real file)."""
+
+    flushes = 0
+
+    def flush(self) -> None:
+        type(self).flushes += 1
+        super().flush()
+
+
+def test_a_sink_keeps_text_and_bytes_in_order_and_flushes_only_on_a_switch() -> None:
+    from myositis_cli.outputs import Sink
+
+    raw = io.BytesIO()
+    binary = io.BufferedWriter(raw)  # type: ignore[arg-type]
+    text = _CountingText(binary, encoding="utf-8", newline="\n")
+    sink = Sink(text, "test", binary)  # type: ignore[arg-type]
+    _CountingText.flushes = 0
+    sink.write("[")
+    sink.write_bytes(b"1,")
+    sink.write_bytes(b"2,")
+    sink.write_bytes(b"3")
+    assert _CountingText.flushes == 1  # before the first bytes only, not per record
+    sink.write("]\n")
+    sink.write_bytes(b"tail\n")
+    sink.flush()
+    assert raw.getvalue() == b"[1,2,3]\ntail\n"
+    assert _CountingText.flushes == 3  # the switch back, and the final flush
