@@ -1,19 +1,24 @@
 """Where a case's time goes, stage by stage, in one process (best of --repeat runs).
 
-Usage: python benchmarks/stages.py DIR [--repeat 3]
+Usage: python benchmarks/stages.py DIR [--repeat 3] [--engine]
 
 Stages: read the bytes, parse (YAML to data), validate (the compiled profile
 schema), build the profile, the engine (walk, safety, ranking, alerts,
 checks), the record (the dict), and encoding it (orjson or the stdlib).
+``--engine`` also splits the engine into its own stages (engine.py's
+docstring), each timed on its own, in either build.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import time
+from typing import Any
 
+from myositis_cli import engine, ranking
 from myositis_cli.documents import parse
 from myositis_cli.engine import suggest
 from myositis_cli.loading import DEFAULT_LIMITS
@@ -27,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engine", action="store_true", help="split the engine into its stages")
     args = parser.parse_args()
     paths = sorted(glob.glob(os.path.join(args.folder, "**", "*.yaml"), recursive=True))
     pathway = load_pathway()
@@ -74,6 +80,53 @@ def main() -> None:
     for stage, seconds in best.items():
         print(f"  {stage:9} {1000 * seconds / len(paths):.3f} ms  {100 * seconds / total:4.1f}%")
     print(f"  {'total':9} {1000 * total / len(paths):.3f} ms")
+    if args.engine:
+        engine_stages(paths, pathway, validator, args.repeat)
+
+
+def engine_stages(paths: list[str], pathway: object, validator: object, repeat: int) -> None:
+    """The engine's own stages, called one by one as ``engine.suggest`` calls them."""
+    profiles = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            (document,) = list(parse(handle.read(), "yaml", DEFAULT_LIMITS))
+        if validator.is_valid(document.data):  # type: ignore[attr-defined]
+            with contextlib.suppress(ProfileProblems):
+                profiles.append(build_profile(document.data, pathway))  # type: ignore[arg-type]
+    p: Any = pathway
+    clock = time.perf_counter
+    names = ("context", "walk", "rule_out", "rank", "take_stock", "raise_alerts", "gather_checks")
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        spent = dict.fromkeys(names, 0.0)
+        for profile in profiles:
+            tracer = engine.Trace(False)
+            t0 = clock()
+            ctx = engine.context_for(p, profile)
+            current = tuple(t for t in p.therapies if ctx.current[t][0] is True)
+            t1 = clock()
+            walked = engine.walk(p, ctx, tracer)
+            t2 = clock()
+            ruled = engine.rule_out(p, profile, ctx, tracer)
+            t3 = clock()
+            ranked = ranking.rank(p, ctx, walked.suggestions, walked.caps, ruled, current, tracer)
+            t4 = clock()
+            engine.take_stock(p, profile, ctx, ruled, current, tracer)
+            t5 = clock()
+            raised = engine.raise_alerts(p, ctx, ruled.excluded, current, ranked, tracer)
+            t6 = clock()
+            engine.gather_checks(p, ranked, raised)
+            t7 = clock()
+            for name, seconds in zip(
+                names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6), strict=True
+            ):
+                spent[name] += seconds
+        for name, seconds in spent.items():
+            best[name] = min(best.get(name, seconds), seconds)
+    total = sum(best.values())
+    print(f"the engine's stages, {len(profiles):,} valid cases, per case (µs):")
+    for name, seconds in best.items():
+        print(f"  {name:13} {1e6 * seconds / len(profiles):6.1f}  {100 * seconds / total:4.1f}%")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from typing import Any, BinaryIO, TextIO
 
 from .errors import OutputError, UsageError
 
-
 _FILE_BUFFER = 1 << 20
 
 
