@@ -127,6 +127,68 @@ def engine_stages(paths: list[str], pathway: object, validator: object, repeat: 
     print(f"the engine's stages, {len(profiles):,} valid cases, per case (µs):")
     for name, seconds in best.items():
         print(f"  {name:13} {1e6 * seconds / len(profiles):6.1f}  {100 * seconds / total:4.1f}%")
+    replayed = conditions_alone(profiles, p, repeat)
+    if replayed is None:
+        print("  conditions alone: not measurable in the compiled build (its calls are native)")
+    else:
+        share = 100 * replayed / (1e6 * total / len(profiles))
+        print(
+            f"  conditions alone {replayed:6.1f}  {share:4.1f}% (with the context; the rest is assembly)"
+        )
+
+
+def conditions_alone(profiles: list[Any], p: Any, repeat: int) -> float | None:
+    """µs per case of the condition evaluations the engine makes, replayed on their own.
+
+    Each case's top-level evaluations are recorded once (a wrapper on every
+    ``evaluate``), then replayed against a fresh context: the time a case
+    spends deciding conditions, apart from assembling what holds.
+    """
+    from myositis_cli import conditions
+
+    classes = [
+        c
+        for c in vars(conditions).values()
+        if isinstance(c, type) and issubclass(c, conditions.Condition) and "evaluate" in vars(c)
+    ]
+    depth = [0]
+    calls: list[Any] = []
+    saved = {cls: cls.evaluate for cls in classes}
+
+    def recording(method: Any) -> Any:
+        def evaluate(self: Any, ctx: Any) -> Any:
+            if depth[0] == 0:
+                calls.append(self)
+            depth[0] += 1
+            try:
+                return method(self, ctx)
+            finally:
+                depth[0] -= 1
+
+        return evaluate
+
+    replays = []
+    try:
+        for cls in classes:
+            cls.evaluate = recording(saved[cls])  # type: ignore[method-assign]
+        for profile in profiles:
+            calls.clear()
+            engine.suggest(p, profile, trace=False)
+            replays.append(tuple(calls))
+    finally:
+        for cls, method in saved.items():
+            cls.evaluate = method  # type: ignore[method-assign]
+    if not any(replays):
+        return None
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for profile, evaluations in zip(profiles, replays, strict=True):
+            ctx = engine.context_for(p, profile)
+            for condition in evaluations:
+                condition.evaluate(ctx)
+        best = min(best, time.perf_counter() - started)
+    return 1e6 * best / len(profiles)
 
 
 if __name__ == "__main__":
