@@ -4,7 +4,14 @@
   the report is complete, so Ctrl-C, a killed process or a full disk leaves
   no half-written report (and the previous file, if any, untouched). The
   temporary file is created with ``O_EXCL | O_NOFOLLOW``: never through a
-  symlink, never over another file.
+  symlink, never over another file. A symbolic link is kept: the file it
+  names is the one replaced.
+- What is not a file is never replaced: ``-o`` naming a device or a FIFO
+  (``/dev/null``, ``mkfifo``) writes into it as ``> PATH`` would (a FIFO
+  waits for its reader), and ``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N``
+  (a shell's ``>(...)``) write to that open descriptor. Renaming over them
+  would put a regular file where the device was: as root, ``-o /dev/null``
+  broke the machine's ``/dev/null``.
 - ``-o`` naming an input, the pathway, or a place inside an input folder is
   refused before anything is opened (compared by device and inode, as
   ``cat`` does: "input file is output file").
@@ -117,6 +124,7 @@ class Report:
     def __init__(self, target: Path | None) -> None:
         self.target = target
         self._temporary: str | None = None
+        self._place: Path | None = None  # the file the temporary replaces
         self._handle: Any = None
         self.sink: Sink
 
@@ -127,15 +135,18 @@ class Report:
             self.sink = Sink(sys.stdout, "standard output", getattr(sys.stdout, "buffer", None))
             return self
         target = self.target
-        folder = target.parent if str(target.parent) else Path(".")
-        name = f".{target.name}.{os.urandom(6).hex()}.tmp"
-        self._temporary = str(folder / name)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            fd = os.open(self._temporary, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
-        except OSError as exc:
-            self._temporary = None
-            raise OutputError(str(target), _reason(exc)) from None
+        fd = _stream_target(target)
+        if fd is None:  # a file: written beside its place, renamed into it when complete
+            self._place = _file_place(target)
+            folder = self._place.parent if str(self._place.parent) else Path(".")
+            name = f".{self._place.name}.{os.urandom(6).hex()}.tmp"
+            self._temporary = str(folder / name)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            try:
+                fd = os.open(self._temporary, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+            except OSError as exc:
+                self._temporary = None
+                raise OutputError(str(target), _reason(exc)) from None
         # records of 8-25 KB outgrow the default 8 KB buffer: one write(2) each
         self._handle = open(fd, "wb", buffering=_FILE_BUFFER)  # closed in __exit__ or commit
         text = io.TextIOWrapper(self._handle, encoding="utf-8", newline="\n", write_through=True)
@@ -145,13 +156,20 @@ class Report:
     def commit(self) -> None:
         """Finish the report: flush, and for ``-o`` put the file in place."""
         self.sink.flush()
-        if self._temporary is None or self.target is None:
+        if self.target is None:
+            return
+        if self._temporary is None:  # a device, a FIFO or an open descriptor
+            if self._handle is not None and not self._handle.closed:
+                try:
+                    self._handle.close()
+                except OSError as exc:
+                    raise OutputError(str(self.target), _reason(exc)) from None
             return
         try:
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
-            os.replace(self._temporary, self.target)
+            os.replace(self._temporary, self._place or self.target)
         except OSError as exc:
             raise OutputError(str(self.target), _reason(exc)) from None
         self._temporary = None
@@ -168,6 +186,60 @@ class Report:
             with contextlib.suppress(OSError):
                 os.unlink(self._temporary)
             self._temporary = None
+        elif self._handle is not None and not self._handle.closed:
+            with contextlib.suppress(OSError, ValueError):
+                self._handle.close()
+
+
+# /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name descriptors this
+# process already holds: written to as the shell would, never opened anew (a
+# file opened with >> would be truncated) and never renamed over
+_NAMED_DESCRIPTORS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def named_descriptor(target: Path) -> int | None:
+    """The descriptor a path such as ``/dev/stdout`` or ``/dev/fd/63`` names, if any."""
+    path = os.path.abspath(target)
+    if path in _NAMED_DESCRIPTORS:
+        return _NAMED_DESCRIPTORS[path]
+    for folder in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
+        number = path.removeprefix(folder)
+        if number != path and number.isdecimal() and number.isascii():
+            return int(number)
+    return None
+
+
+def _stream_target(target: Path) -> int | None:
+    """A descriptor to write the report into when ``target`` is not a file, else None."""
+    named = named_descriptor(target)
+    try:
+        if named is not None:
+            for stream in (sys.stdout, sys.stderr):  # what they hold goes first
+                with contextlib.suppress(AttributeError, OSError, ValueError):
+                    if stream.fileno() == named:
+                        stream.flush()
+            return os.dup(named)
+        info = os.stat(target)  # through links: what is written is what they lead to
+    except FileNotFoundError:
+        return None  # a new file (or a link to one yet to exist)
+    except OSError as exc:
+        raise OutputError(str(target), _reason(exc)) from None
+    if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
+        return None  # a file; a folder is refused when the temporary cannot be made
+    try:  # a device or a FIFO: into it, as > would (a FIFO waits for its reader)
+        return os.open(
+            target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+        )
+    except OSError as exc:
+        raise OutputError(str(target), _reason(exc)) from None
+
+
+def _file_place(target: Path) -> Path:
+    """Where the report's file goes: ``target``, or the file a symbolic link names
+    (the link is kept, as a shell's > keeps it)."""
+    if os.path.islink(target):
+        return Path(os.path.realpath(target))
+    return target
 
 
 def check_target(output: Path | None, inputs: Iterable[str], pathway: str | None = None) -> None:

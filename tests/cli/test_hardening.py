@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -282,6 +283,96 @@ def test_output_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     done = run("suggest", str(small), "-f", "jsonl", "-o", str(report), "-q")
     assert done.returncode == 0 and len(report.read_text().splitlines()) == 5
     assert [p.name for p in out.iterdir()] == ["report.jsonl"]
+
+
+def _report_bytes(tmp_path: Path) -> bytes:
+    """The JSON report of GOOD, as -o writes it to a new regular file."""
+    plain = tmp_path / "plain" / "report.json"
+    plain.parent.mkdir()
+    assert run("suggest", str(GOOD), "-f", "json", "-o", str(plain)).returncode == 0
+    return plain.read_bytes()
+
+
+def test_output_to_what_is_not_a_file_writes_into_it_and_never_replaces_it(
+    tmp_path: Path,
+) -> None:
+    # renaming the report over a device put a regular file where it was: as
+    # root, -o /dev/null broke the machine's /dev/null
+    expected = _report_bytes(tmp_path)
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    proc = run("suggest", str(GOOD), "-f", "json", "-o", str(fifo))
+    reader.join(timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert received == [expected] and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "report.fifo"]  # no temporary
+    if os.geteuid() == 0:  # a /dev/null of its own, in the test's folder
+        device = tmp_path / "null"
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        for jobs in ("1", "2"):
+            proc = run("suggest", str(EXAMPLES), "-f", "jsonl", "-o", str(device), "--jobs", jobs)
+            assert proc.returncode == 0, proc.stderr
+            assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+def test_output_to_an_inherited_descriptor_is_written_to_it(tmp_path: Path) -> None:
+    # /dev/fd/N is what a shell's >(...) passes; /dev/stdout is the same case
+    expected = _report_bytes(tmp_path)
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as pipe:
+        proc = subprocess.run(
+            [SCRIPT, "suggest", str(GOOD), "-f", "json", "-o", f"/dev/fd/{write_end}"],
+            pass_fds=(write_end,),
+            capture_output=True,
+            timeout=60,
+        )
+        os.close(write_end)
+        assert proc.returncode == 0, proc.stderr
+        assert pipe.read() == expected
+    appended = tmp_path / "log.jsonl"
+    appended.write_text("the log so far\n")
+    with open(appended, "ab") as log:  # >> log: appended to, never truncated
+        proc = subprocess.run(
+            [SCRIPT, "suggest", str(GOOD), "-f", "jsonl", "-o", "/dev/stdout"],
+            stdout=log,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    assert proc.returncode == 0, proc.stderr
+    lines = appended.read_text().splitlines()
+    assert lines[0] == "the log so far" and json.loads(lines[1])["status"] == "ok"
+
+
+def test_output_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "reports" / "today.json"
+    real.parent.mkdir()
+    real.write_text("the previous report\n")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    proc = run("suggest", str(GOOD), "-f", "json", "-o", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert json.loads(real.read_text())[0]["status"] == "ok"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["today.json"]
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to(tmp_path / "reports" / "tomorrow.json")
+    assert run("suggest", str(GOOD), "-f", "json", "-o", str(dangling)).returncode == 0
+    assert dangling.is_symlink() and (tmp_path / "reports" / "tomorrow.json").is_file()
+
+
+def test_the_descriptor_a_path_names() -> None:
+    from myositis_cli.outputs import named_descriptor
+
+    assert named_descriptor(Path("/dev/stdout")) == 1
+    assert named_descriptor(Path("/dev/stderr")) == 2
+    assert named_descriptor(Path("/dev/fd/63")) == 63
+    assert named_descriptor(Path("/proc/self/fd/3")) == 3
+    assert named_descriptor(Path(f"/proc/{os.getpid()}/fd/4")) == 4
+    for other in ("/dev/null", "/dev/fd/x", "/dev/fd/", "/dev/fd/٣", "report.json", "/proc/1/fd/3"):
+        assert named_descriptor(Path(other)) is None, other
 
 
 def test_an_unreadable_folder_is_a_permission_denied_record(
