@@ -224,8 +224,10 @@ def _stream_target(target: Path) -> int | None:
         return None  # a new file (or a link to one yet to exist)
     except OSError as exc:
         raise OutputError(str(target), _reason(exc)) from None
-    if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
-        return None  # a file; a folder is refused when the temporary cannot be made
+    if stat.S_ISDIR(info.st_mode):
+        raise OutputError(str(target), "is a directory (give -o a file name)")
+    if stat.S_ISREG(info.st_mode):
+        return None
     try:  # a device or a FIFO: into it, as > would (a FIFO waits for its reader)
         return os.open(
             target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)

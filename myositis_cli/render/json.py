@@ -54,6 +54,9 @@ def _tiny_float(out: bytes) -> bool:
     return False
 
 
+_LARGEST = sys.float_info.max  # beyond it, infinity (and NaN fails every comparison)
+
+
 def _same_in_both(result: CaseResult) -> bool:
     """Whether every float a record of ``result`` holds is one orjson writes as Python
     does (zero, or 1e-4 and above): then its bytes need no scan. A record's floats
@@ -70,9 +73,6 @@ def _same_in_both(result: CaseResult) -> bool:
         if months.__class__ is float and months != 0 and not 1e-4 <= abs(months) <= _LARGEST:
             return False
     return True
-
-
-_LARGEST = sys.float_info.max  # beyond it, infinity (and NaN fails every comparison)
 
 
 try:

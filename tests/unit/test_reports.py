@@ -79,3 +79,14 @@ def test_a_sink_keeps_text_and_bytes_in_order_and_flushes_only_on_a_switch() -> 
     sink.flush()
     assert raw.getvalue() == b"[1,2,3]\ntail\n"
     assert _CountingText.flushes == 3  # the switch back, and the final flush
+
+
+def test_a_report_into_a_folder_is_refused_before_anything_is_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from myositis_cli.errors import OutputError
+    from myositis_cli.outputs import Report
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with pytest.raises(OutputError, match="is a directory"), Report(folder):
+        pass
+    assert list(tmp_path.iterdir()) == [folder] and not list(folder.iterdir())
