@@ -1,12 +1,19 @@
-"""The loader's fast path: an ordinary document's data straight from libyaml's events.
+"""The loader's fast paths: an ordinary document's data without a node graph.
 
-An ordinary document (no anchors or aliases, core tags only, string keys, plain
-decimals, no duplicate or merge keys) is turned into data by one walk over the
-C parser's events: no node graph, no per-node constructor. Whatever this does
-not handle raises ``Fallback``, and ``loading`` reads the document again with
-PyYAML's full constructor: same data, same errors, every YAML 1.1 message
-kept. tests/properties/test_loader.py proves both paths agree. A module of its
-own so the compiled build (hatch_build.py) compiles it with the engine.
+Two readers, tried in turn, each raising ``Fallback`` for what it does not
+handle:
+
+- ``lines``: the commonest profile, block mappings and sequences of plain
+  words and numbers, one entry a line, read line by line with one regular
+  expression; no parser objects at all.
+- ``data``: any ordinary document (no anchors or aliases, core tags only,
+  string keys, plain decimals, no duplicate or merge keys), in one walk over
+  libyaml's events.
+
+Whatever neither handles, ``loading`` reads again with PyYAML's full
+constructor: same data, same errors, every YAML 1.1 message kept.
+tests/properties/test_loader.py proves all three agree. A module of its own
+so the compiled build (hatch_build.py) compiles it with the engine.
 """
 
 from __future__ import annotations
@@ -144,3 +151,120 @@ def data(text: str) -> Any:
         raise Fallback from None  # the full path reports it, located
     finally:
         parser.dispose()
+
+
+# ---------------------------------------------------------------------------- lines
+#
+# The line reader accepts only this, and falls back at the first line that is
+# anything else (quotes, flow collections other than [] and {}, anchors,
+# tags, block scalars, directives, document markers, tabs, text outside
+# ASCII letters, digits and _ . + / ( ) -, a key longer than 200 characters,
+# a scalar continued on the next line, an indentation libyaml would refuse):
+#
+#     [indent][- ]key:[ value][ # comment]     a mapping entry (in a new item)
+#     [indent]- value[ # comment]              a sequence item
+#     [indent][# comment]                      nothing
+#
+# with a value a plain scalar of those characters, single words joined by
+# spaces, or [] or {}. Indentation is read as libyaml reads it: a mapping's
+# keys in one column; ``key:`` alone opens what the next, deeper line holds,
+# or a sequence in the key's own column ("- " under ``history:``); an item's
+# mapping starts two columns in. Keys and values are resolved by ``_plain``,
+# as in ``data``, so 060, yes, 1e3 and a duplicate key fall back the same.
+
+_CHAR = r"[A-Za-z0-9_.+/()-]"
+_VALUE = rf"(?:[A-Za-z0-9_.+/(]|-(?=[A-Za-z0-9_.+/(])){_CHAR}*(?: +{_CHAR}+)*|\[\]|\{{\}}"
+_KEY = r"[A-Za-z_][A-Za-z0-9_]{0,199}"  # libyaml refuses a key past 1024 characters
+# groups: indent, "- ", key, the key's value, an item's value
+_LINE: re.Pattern[str] = re.compile(
+    rf"( *)(?:(- )?(?:({_KEY}):(?: +({_VALUE}))?|({_VALUE}))(?: +(?:#.*)?)?|(?:#.*)?)"
+)
+_EMPTY_LIST, _EMPTY_MAP = "[]", "{}"
+
+
+def _word(text: str) -> Any:
+    """A plain scalar of the line grammar as data (resolved once per process)."""
+    if text == _EMPTY_LIST:
+        return []
+    if text == _EMPTY_MAP:
+        return {}
+    if text[:1] in RESOLVERS:
+        known = READ.get(text, _MISSING)
+        if known is _MISSING:
+            known = _plain(text)
+            if len(READ) < READ_LIMIT:
+                READ[text] = known
+        return known
+    return text
+
+
+def lines(text: str) -> Any:
+    """A document of the line grammar above as data, or Fallback."""
+    match = _LINE.fullmatch
+    columns: list[int] = []  # per open container, the column of its entries
+    open_: list[Any] = []  # the open containers, outermost first
+    root: Any = None
+    pending: Any = None  # a key written alone, whose value the next line opens
+    for line in text.split("\n"):
+        found = match(line)
+        if found is None:
+            raise Fallback
+        spaces, dash, key, value, item = found.groups()
+        if key is None and item is None:
+            if dash is not None:
+                raise Fallback
+            continue  # blank, or a comment
+        column = len(spaces)
+        if root is None:
+            if column or dash is not None or key is None:
+                raise Fallback  # not a mapping from the first column
+            root = {}
+            columns.append(0)
+            open_.append(root)
+        elif pending is not None:
+            deeper = column > columns[-1]
+            if deeper or (dash is not None and column == columns[-1]):
+                if dash is None and item is not None:
+                    raise Fallback  # a scalar on the line after its key
+                nested: Any = [] if dash is not None else {}
+                open_[-1][pending] = nested
+                columns.append(column)
+                open_.append(nested)
+            pending = None  # otherwise the key's value stays null
+        while columns[-1] > column:
+            columns.pop()
+            open_.pop()
+        if columns[-1] != column:
+            raise Fallback  # between two columns: libyaml reads a continuation, or refuses
+        top = open_[-1]
+        if dash is None:
+            if type(top) is list:  # a sequence in its key's column ends at the next key
+                columns.pop()
+                open_.pop()
+                top = open_[-1]
+                if columns[-1] != column or type(top) is list:
+                    raise Fallback
+            if key is None:
+                raise Fallback
+        else:
+            if type(top) is not list:
+                raise Fallback
+            if key is None:
+                top.append(_word(item))
+                continue
+            nested = {}
+            top.append(nested)
+            columns.append(column + 2)
+            open_.append(nested)
+            top = nested
+        name = _word(key)
+        if type(name) is not str or name in top:
+            raise Fallback  # a key read as another type, or a duplicate: the full path names it
+        if value is None:
+            top[name] = None
+            pending = name
+        else:
+            top[name] = _word(value)
+    if root is None:
+        raise Fallback
+    return root

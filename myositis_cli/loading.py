@@ -218,11 +218,13 @@ def _check_duplicate_keys(pairs: list[tuple[Node, Node]]) -> None:
         seen[key] = key_node
 
 
-# The fast path (fastload.py): an ordinary document's data straight from
-# libyaml's events; whatever it does not handle falls back to the constructor
-# below, which reads the document again with every YAML 1.1 message.
-# tests/properties/test_loader.py proves both paths agree.
+# The fast paths (fastload.py): the commonest profile's data read line by
+# line, else an ordinary document's data straight from libyaml's events;
+# whatever neither handles falls back to the constructor below, which reads
+# the document again with every YAML 1.1 message.
+# tests/properties/test_loader.py proves the paths agree.
 FAST_PATH = True
+_fast_lines = fastload.lines
 _fast_events = fastload.data
 _Fallback = fastload.Fallback
 
@@ -576,6 +578,10 @@ def load_document(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> Any:
     try:
         _check_depth(text, limits)
         if FAST_PATH and _CParser is not None:  # anchors and aliases fall back as they come
+            try:
+                return _fast_lines(text)
+            except _Fallback:
+                pass  # not one entry a line of plain words: libyaml's events
             try:
                 return _fast_events(text)
             except _Fallback:

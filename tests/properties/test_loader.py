@@ -213,6 +213,223 @@ def test_plain_scalars_read_once_keep_their_types_and_the_memory_is_bounded() ->
     assert "060" not in fastload.READ
 
 
+# ---------------------------------------------------------------------------- the line reader
+#
+# fastload.lines reads the commonest profile line by line. Its documents are
+# drawn here line by line from the shapes it accepts and the near misses
+# around them (columns between two levels, a scalar continued, a comment
+# glued to a word, a sequence in its key's column, keys YAML 1.1 reads as
+# booleans, flow and quoted forms): whatever it accepts must be exactly what
+# the full constructor reads, types included, and the full path must accept it.
+
+LINE_KEYS = ["a", "b", "id", "history", "y", "yes", "Null", "on", "_x", "k" * 201, "a b", "'a'"]
+LINE_VALUES = [
+    *TRICKY,
+    "[]",
+    "{}",
+    "[ ]",
+    "[a]",
+    "{a: 1}",
+    "-1",
+    "-x",
+    "- x",
+    "a#b",
+    "a #b",
+    "a  b",
+    "a -",
+    "a - b",
+    "(x)",
+    "/x",
+    "x/y+z.w",
+    ".",
+    "...",
+    "---",
+    "'q'",
+    '"q"',
+    "&a x",
+    "*a",
+    "!x y",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "a,b",
+    "a:b",
+    "a:",
+    "x\ty",
+]
+line_shapes = st.one_of(
+    st.tuples(st.sampled_from(LINE_KEYS)).map(lambda t: f"{t[0]}:"),
+    st.tuples(st.sampled_from(LINE_KEYS), st.sampled_from(LINE_VALUES)).map(
+        lambda t: f"{t[0]}: {t[1]}"
+    ),
+    st.sampled_from(LINE_VALUES),
+    st.just(""),
+    st.just("# a comment: with - odd [ ] text"),
+)
+one_line = st.tuples(
+    st.sampled_from([0, 0, 0, 2, 2, 4, 1, 3, 6]),
+    st.sampled_from(["", "", "- ", "-  ", "-"]),
+    line_shapes,
+    st.sampled_from(["", "", " # note", "#glued", "   ", " \t"]),
+).map(lambda t: " " * t[0] + t[1] + t[2] + t[3])
+PROFILE_KEYS = ["id", "age", "history", "therapy", "months", "safety", "ild", "egfr", "_x"]
+line_words = st.sampled_from(["x", "7.5", "16", "false", "no", "pm_scl", "a b", "[]", "{}", "-1"])
+line_values = st.recursive(
+    line_words,
+    lambda inner: (
+        st.lists(inner, min_size=1, max_size=3)
+        | st.lists(
+            st.tuples(st.sampled_from(PROFILE_KEYS), inner),
+            min_size=1,
+            max_size=3,
+            unique_by=lambda pair: pair[0],
+        ).map(Pairs)
+    ),
+    max_leaves=8,
+)
+
+
+def _lines_of(value: Any, column: int, indentless: bool) -> list[str]:
+    """Block YAML as a profile is written: ``key:`` alone above what it holds."""
+    pad = " " * column
+    out: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value:
+            if isinstance(item, (dict, list)):
+                out.append(f"{pad}{key}:")
+                inner = column if isinstance(item, list) and indentless else column + 2
+                out.extend(_lines_of(item, inner, indentless))
+            else:
+                out.append(f"{pad}{key}: {item}")
+    else:
+        for item in value:
+            if isinstance(item, dict):
+                nested = _lines_of(item, column + 2, indentless)
+                out.append(f"{pad}- {nested[0].lstrip()}")
+                out.extend(nested[1:])
+            elif isinstance(item, list):
+                out.append(f"{pad}-")
+                out.extend(_lines_of(item, column + 2, indentless))
+            else:
+                out.append(f"{pad}- {item}")
+    return out
+
+
+@st.composite
+def line_documents(draw: st.DrawFn) -> str:
+    """A document of the line grammar, then up to two near misses made of its lines."""
+    top = draw(
+        st.lists(
+            st.tuples(st.sampled_from(PROFILE_KEYS), line_values),
+            min_size=1,
+            unique_by=lambda pair: pair[0],
+        )
+    )
+    written = _lines_of(Pairs(top), 0, draw(st.booleans()))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(written) - 1))
+        change = draw(st.sampled_from(["indent", "outdent", "line", "tail", "insert"]))
+        if change == "indent":
+            written[at] = " " * draw(st.integers(1, 3)) + written[at]
+        elif change == "outdent":
+            written[at] = written[at][draw(st.integers(1, 2)) :]
+        elif change == "line":
+            written[at] = draw(one_line)
+        elif change == "tail":
+            written[at] += draw(st.sampled_from([" # c", "#c", " :", ": x", " x", "  "]))
+        else:
+            written.insert(at, draw(one_line))
+    return "\n".join(written) + draw(st.sampled_from(["", "\n"]))
+
+
+def _typed(value: Any) -> Any:
+    """Data with every scalar's type beside it: == alone cannot tell 1, 1.0 and True apart."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+LINES_TAKEN: list[bool] = []
+
+
+def _full(text: str) -> list[Any]:
+    loading.FAST_PATH = False
+    try:
+        return list(loading.iter_documents(text.encode("utf-8")))
+    finally:
+        loading.FAST_PATH = True
+
+
+@given(st.one_of(line_documents(), documents.map(lambda d: _render(d).lstrip("\n") + "\n")))
+def test_what_the_line_reader_accepts_is_what_the_full_constructor_reads(text: str) -> None:
+    try:
+        data = fastload.lines(text)
+    except fastload.Fallback:
+        LINES_TAKEN.append(False)
+        return
+    LINES_TAKEN.append(True)
+    (document,) = _full(text)
+    assert document.problems == (), text
+    assert _typed(data) == _typed(document.data), text
+
+
+def test_the_line_reader_is_exercised_both_ways() -> None:
+    LINES_TAKEN.clear()
+    test_what_the_line_reader_accepts_is_what_the_full_constructor_reads()
+    assert LINES_TAKEN.count(True) >= 5 and LINES_TAKEN.count(False) >= 5
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a: 1\nb:\n- x\n- 2\nc: yes\n", {"a": 1, "b": ["x", 2], "c": True}),
+        (
+            "h:\n- t: a\n  m: 1.5\n- t: b\nz: []\n",
+            {"h": [{"t": "a", "m": 1.5}, {"t": "b"}], "z": []},
+        ),
+        (
+            "a:\n  b:\n    c: x y  # note\n  d:\ne: {}\n",
+            {"a": {"b": {"c": "x y"}, "d": None}, "e": {}},
+        ),
+        ("# only\n\na: -1   \n", {"a": -1}),
+    ],
+)
+def test_the_line_reader_reads_ordinary_profiles(text: str, expected: Any) -> None:
+    assert _typed(fastload.lines(text)) == _typed(expected)
+    (document,) = _full(text)
+    assert _typed(document.data) == _typed(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: x\n  y\n",  # a scalar continued: "x y"
+        "a:\n  x\n",  # a scalar on the line after its key
+        "a: x#y\n",  # no space before '#': part of the word
+        "a:#y\n",  # no space after ':': one word
+        "a: 1\n b: 2\n",  # between two columns
+        "a:\n  - x\n  b: 1\n",  # a sequence's column reused by a key
+        "yes: 1\n",  # PyYAML reads the key as true
+        "Null: 1\n",  # and this one as null
+        "a: 1\na: 2\n",  # a duplicate: the full path names it
+        "a: 060\n",  # octal: the full path explains it
+        "a: 'x'\n",
+        "a: [x]\n",
+        "a:\tx\n",
+        "- a\n",  # not a mapping
+        "---\na: 1\n",
+        "  a: 1\n",  # not from the first column
+        "",
+    ],
+)
+def test_the_line_reader_leaves_everything_else_to_the_parsers(text: str) -> None:
+    with pytest.raises(fastload.Fallback):
+        fastload.lines(text)
+
+
 # ---------------------------------------------------------------------------- encoders
 
 
