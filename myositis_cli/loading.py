@@ -418,6 +418,13 @@ _MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^\s#%]", re.MULTILINE)
 
 
+def _may_have_marker(text: str) -> bool:
+    """False when ``text`` holds no document marker: one starts a line, so
+    without "---" or "..." after a break or at the start there is none (the
+    substring tests take a tenth of the marker search's time)."""
+    return "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
+
+
 def split_documents(text: str) -> list[Chunk]:
     """Cut a YAML stream at its document markers, in one linear pass.
 
@@ -427,7 +434,7 @@ def split_documents(text: str) -> list[Chunk]:
     ``---`` (comments, directives, a leading blank) is not a document.
     ``text`` has LF line breaks only (see ``normalise_breaks``).
     """
-    if _MARKER.search(text) is None:
+    if not _may_have_marker(text) or _MARKER.search(text) is None:
         return [Chunk(text, 0)] if _CONTENT.search(text) else []
     chunks: list[Chunk] = []
     start = 0  # where the current document's text starts
@@ -474,8 +481,8 @@ def normalise_breaks(text: str) -> str:
     libyaml breaks lines at all of them; the document splitter and the line
     numbers of messages must see the same lines it does.
     """
-    if "\r" not in text and not _BREAKS.search(text):
-        return text
+    if "\r" not in text and (text.isascii() or not _BREAKS.search(text)):
+        return text  # isascii reads a flag: NEL, LS and PS are not ASCII
     return _BREAKS.sub("\n", text)
 
 
@@ -490,7 +497,7 @@ def _check_depth(text: str, limits: Limits) -> None:
     # leading indentation and '- '/'? ' indicators. Only a file that fails
     # the bound is scanned event by event.
     spare = (limits.max_depth - text.count("[") - text.count("{")) // 2 - 1
-    if spare >= 0 and not re.search(f"^[ ?-]{{{spare + 1},}}", text, re.MULTILINE):
+    if spare >= 0 and not _deeply_indented(text, spare + 1):
         return
     depth = 0
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -515,6 +522,25 @@ def _check_depth(text: str, limits: Limits) -> None:
                 message = "nesting deeper than 1000 levels, the YAML parser's own limit"
             raise _Located(message, mark.line, mark.column) from None
         raise
+
+
+_DEEP_INDENT: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _deeply_indented(text: str, width: int) -> bool:
+    """Whether a line is led by ``width`` or more spaces, '?' and '-'.
+
+    Two patterns, not one with ``^`` and MULTILINE: a search that starts with
+    a literal line break skips ahead to each break, where ``^`` is tried at
+    every character (0.6 against 1.7 µs a small profile). Compiled once per width.
+    """
+    patterns = _DEEP_INDENT.get(width)
+    if patterns is None:
+        patterns = (re.compile(f"\n[ ?-]{{{width}}}"), re.compile(f"[ ?-]{{{width}}}"))
+        if len(_DEEP_INDENT) < 64:  # a batch has one limit; the API may vary it
+            _DEEP_INDENT[width] = patterns
+    later, first = patterns
+    return later.search(text) is not None or first.match(text) is not None
 
 
 class _Located(Exception):

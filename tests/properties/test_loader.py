@@ -430,6 +430,24 @@ def test_the_line_reader_leaves_everything_else_to_the_parsers(text: str) -> Non
         fastload.lines(text)
 
 
+# ---------------------------------------------------------------------------- text checks
+# Each cheap test before a regular expression over the whole text answers as
+# the expression alone would.
+
+texts = st.text(alphabet=st.sampled_from(list(" -.?#a:\n\r\t\x85\u2028\u2029é")), max_size=60)
+
+
+@given(texts, st.integers(1, 6))
+def test_the_cheap_text_checks_answer_as_their_patterns_do(text: str, width: int) -> None:
+    import re
+
+    assert loading.normalise_breaks(text) == loading._BREAKS.sub("\n", text)
+    if loading._MARKER.search(text) is not None:
+        assert loading._may_have_marker(text)
+    deep = re.search(f"^[ ?-]{{{width},}}", text, re.MULTILINE) is not None
+    assert loading._deeply_indented(text, width) == deep
+
+
 # ---------------------------------------------------------------------------- encoders
 
 
