@@ -39,7 +39,7 @@ class Limits(NamedTuple):
     max_alias_nodes: int = 100_000
 
 
-DEFAULT_LIMITS = Limits()
+DEFAULT_LIMITS: Limits = Limits()
 
 
 class LoadError(Exception):

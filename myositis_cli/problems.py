@@ -82,10 +82,26 @@ def pointer_parts(pointer: str) -> list[str | int]:
 # Wording.
 
 
+# A batch meets the same misspelling again and again ("pregancy", "ritux"),
+# and difflib takes 0.3-0.6 ms to weigh it against a pathway's hundreds of
+# names: each answer is kept, for the first few hundred questions.
+_GUESSES: dict[tuple[str, tuple[str, ...], float], str | None] = {}
+GUESSES_LIMIT = 256
+
+
 def did_you_mean(word: str, choices: Iterable[object], cutoff: float = 0.6) -> str | None:
     """The closest known name, or None."""
-    close = difflib.get_close_matches(word.lower(), [str(c) for c in choices], n=1, cutoff=cutoff)
-    return close[0] if close else None
+    names = tuple([str(c) for c in choices])
+    key = (word.lower(), names, cutoff)
+    try:
+        return _GUESSES[key]
+    except KeyError:
+        pass
+    close = difflib.get_close_matches(key[0], names, n=1, cutoff=cutoff)
+    guess = close[0] if close else None
+    if len(_GUESSES) < GUESSES_LIMIT:
+        _GUESSES[key] = guess
+    return guess
 
 
 def hint(word: str, choices: Iterable[object], *, otherwise: str = "") -> str:

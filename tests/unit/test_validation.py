@@ -133,3 +133,29 @@ def test_validator_for_a_pathway_reports_rule() -> None:
     validator = Validator(resources.schema("pathway"), what="a pathway")
     assert not validator.is_valid({})
     assert any("missing required key 'therapies'" in p.message for p in validator.problems({}))
+
+
+def test_a_guess_is_difflib_s_and_remembered_within_bounds(monkeypatch: Any) -> None:
+    import difflib
+
+    from myositis_cli import problems
+
+    monkeypatch.setattr(problems, "_GUESSES", {})
+    asked: list[str] = []
+    real = difflib.get_close_matches
+
+    def counting(word: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(word)
+        return real(word, *args, **kwargs)
+
+    monkeypatch.setattr(difflib, "get_close_matches", counting)
+    names = ["pregnancy", "egfr", "malignancy"]
+    for _ in range(3):
+        assert problems.did_you_mean("Pregancy", names) == "pregnancy"
+        assert problems.did_you_mean("zzz", names) is None
+    assert problems.did_you_mean("pregancy", ["egfr"]) is None  # other names, another answer
+    assert problems.did_you_mean("pregancy", names, cutoff=0.99) is None  # another cutoff
+    assert asked == ["pregancy", "zzz", "pregancy", "pregancy"]
+    for n in range(2 * problems.GUESSES_LIMIT):
+        problems.did_you_mean(f"word{n}", names)
+    assert len(problems._GUESSES) == problems.GUESSES_LIMIT
