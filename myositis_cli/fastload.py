@@ -224,8 +224,6 @@ def lines(text: str) -> Any:
         elif pending is not None:
             deeper = column > columns[-1]
             if deeper or (dash is not None and column == columns[-1]):
-                if dash is None and item is not None:
-                    raise Fallback  # a scalar on the line after its key
                 nested: Any = [] if dash is not None else {}
                 open_[-1][pending] = nested
                 columns.append(column)
@@ -245,7 +243,7 @@ def lines(text: str) -> Any:
                 if columns[-1] != column or type(top) is list:
                     raise Fallback
             if key is None:
-                raise Fallback
+                raise Fallback  # a scalar alone on its line (after its key, or continued)
         else:
             if type(top) is not list:
                 raise Fallback
