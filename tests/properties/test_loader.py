@@ -275,18 +275,18 @@ one_line = st.tuples(
 ).map(lambda t: " " * t[0] + t[1] + t[2] + t[3])
 PROFILE_KEYS = ["id", "age", "history", "therapy", "months", "safety", "ild", "egfr", "_x"]
 line_words = st.sampled_from(["x", "7.5", "16", "false", "no", "pm_scl", "a b", "[]", "{}", "-1"])
-line_values = st.recursive(
-    line_words,
-    lambda inner: (
-        st.lists(inner, min_size=1, max_size=3)
-        | st.lists(
-            st.tuples(st.sampled_from(PROFILE_KEYS), inner),
-            min_size=1,
-            max_size=3,
-            unique_by=lambda pair: pair[0],
-        ).map(Pairs)
-    ),
-    max_leaves=8,
+# what the grammar holds: a sequence holds words or mappings (a sequence in a
+# sequence, "-" alone above it, comes only as a near miss)
+line_maps: st.SearchStrategy[Any] = st.deferred(
+    lambda: st.lists(
+        st.tuples(st.sampled_from(PROFILE_KEYS), line_values),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda pair: pair[0],
+    ).map(Pairs)
+)
+line_values: st.SearchStrategy[Any] = st.deferred(
+    lambda: line_words | st.lists(line_words | line_maps, min_size=1, max_size=3) | line_maps
 )
 
 
@@ -327,7 +327,7 @@ def line_documents(draw: st.DrawFn) -> str:
         )
     )
     written = _lines_of(Pairs(top), 0, draw(st.booleans()))
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):  # half of them left clean
         at = draw(st.integers(0, len(written) - 1))
         change = draw(st.sampled_from(["indent", "outdent", "line", "tail", "insert"]))
         if change == "indent":
@@ -363,8 +363,8 @@ def _full(text: str) -> list[Any]:
         loading.FAST_PATH = True
 
 
-@given(st.one_of(line_documents(), documents.map(lambda d: _render(d).lstrip("\n") + "\n")))
-def test_what_the_line_reader_accepts_is_what_the_full_constructor_reads(text: str) -> None:
+def _read_alike(text: str) -> None:
+    """Whatever the line reader accepts is the full constructor's data, types included."""
     try:
         data = fastload.lines(text)
     except fastload.Fallback:
@@ -376,10 +376,21 @@ def test_what_the_line_reader_accepts_is_what_the_full_constructor_reads(text: s
     assert _typed(data) == _typed(document.data), text
 
 
+@given(line_documents())
+def test_what_the_line_reader_accepts_is_what_the_full_constructor_reads(text: str) -> None:
+    _read_alike(text)
+
+
+@given(documents)
+def test_the_line_reader_reads_tricky_yaml_as_the_full_constructor_does(doc: Any) -> None:
+    _read_alike(_render(doc).lstrip("\n") + "\n")
+
+
 def test_the_line_reader_is_exercised_both_ways() -> None:
     LINES_TAKEN.clear()
     test_what_the_line_reader_accepts_is_what_the_full_constructor_reads()
-    assert True in LINES_TAKEN and False in LINES_TAKEN  # (counts vary from run to run)
+    # about half the drawn documents are read, the rest fall back
+    assert LINES_TAKEN.count(True) >= 5 and LINES_TAKEN.count(False) >= 5
 
 
 @pytest.mark.parametrize(
