@@ -405,7 +405,9 @@ def run_blocks(
                 if direct is not None and not block.written:
                     if block.spooled:  # in its worker: its turn to write it
                         if turn.key is None:
-                            _give_turn(direct, head, running, turn)
+                            dead = _give_turn(direct, head, running, turn)
+                            if dead is not None:  # its blocks run again, in another worker
+                                retire(dead)
                         break
                     if block.data:  # made here (a file that killed two workers)
                         _write_here(direct, block, turn)
@@ -454,12 +456,22 @@ def run_blocks(
             worker.conn.close()
 
 
-def _give_turn(direct: Direct, key: Key, running: list[_Worker], turn: _Turn) -> None:
+def _give_turn(direct: Direct, key: Key, running: list[_Worker], turn: _Turn) -> _Worker | None:
+    """Tell the worker holding ``key`` to write it; the worker, if it has died.
+
+    A worker can die (a later file of its next chunk killed it) after sending
+    a block and before its turn comes: the send then fails, and the block
+    must run again rather than the batch end on a broken pipe.
+    """
     owner = next(w for w in running if key in w.held)
     turn.key, turn.worker = key, owner
     turn.frontier = os.lseek(direct.fd, 0, os.SEEK_CUR)
     prefix, trim = _framing(direct, turn)
-    owner.conn.send(("write", key, prefix, trim))
+    try:
+        owner.conn.send(("write", key, prefix, trim))
+    except OSError:
+        return owner
+    return None
 
 
 def _framing(direct: Direct, turn: _Turn) -> tuple[bytes, int]:

@@ -748,6 +748,51 @@ def test_workers_writing_the_file_survive_a_dying_worker(tmp_path: Path, always:
             assert got == reference  # killed once: the retry gives the normal record
 
 
+@pytest.mark.parametrize("always", [False, True])
+def test_a_worker_dead_before_its_turn_to_write_costs_no_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, always: bool
+) -> None:
+    # The race behind a rare failure: a worker sends its block, is handed its
+    # next chunk, dies on that chunk's first file, and only then is told to
+    # write the block. Telling it must not end the batch on a broken pipe:
+    # its block runs again elsewhere. A pause before the turn makes the
+    # worker's death certain to come first.
+    import time
+
+    from myositis_cli import batch, parallel
+    from myositis_cli.api import load_pathway
+    from myositis_cli.pipeline import Pipeline
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("workers share the output file only when forked")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    first = parallel.FIRST_CHUNK + 2 * parallel.FIRST_CHUNK  # the first two chunks
+    for i in range(first):
+        shutil.copy(GOOD, cases / f"c{i:02d}.yaml")
+    shutil.copy(GOOD, cases / "poison.yaml")  # sorted after them: the third chunk's first file
+    for i in range(5):
+        shutil.copy(GOOD, cases / f"z{i}.yaml")
+    sources = list(batch.expand([str(cases)]))
+    reference = _encoded_run(tmp_path, Pipeline(load_pathway()), sources, "pipe")
+    framing = parallel._framing
+
+    def late(direct: object, turn: object) -> object:
+        time.sleep(0.1)  # the worker meets the poison meanwhile
+        return framing(direct, turn)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "_framing", late)
+    poisoned = _Poisoned(Pipeline(load_pathway()), always)
+    got = _encoded_run(tmp_path, poisoned, sources, "direct")
+    records = [json.loads(line) for line in got.splitlines()]
+    assert [Path(r["source"]).name for r in records] == sorted(p.name for p in cases.glob("*.yaml"))
+    if always:
+        (dead,) = [r for r in records if r["status"] != "ok"]
+        assert Path(dead["source"]).name == "poison.yaml"
+    else:
+        assert got == reference
+
+
 def test_a_worker_killed_while_writing_leaves_no_half_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
