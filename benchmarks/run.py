@@ -310,7 +310,8 @@ def main() -> None:
             "import dask.bag as db\n"
             "from myositis_cli.dask import suggest_bag\n"
             "paths = sorted(glob.glob(sys.argv[1] + '/**/*.yaml', recursive=True))\n"
-            "with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster, Client(cluster):\n"
+            "with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,\n"
+            "                  dashboard_address=':0') as cluster, Client(cluster):\n"
             "    bag = db.from_sequence(paths, npartitions=40)\n"
             "    print(suggest_bag(bag).count().compute())\n"
         )

@@ -34,8 +34,10 @@ def test_local_cluster_records_equal_the_cli_jsonl(tmp_path: Path) -> None:
     )
     assert cli.returncode == 1  # the broken file
     with (
+        # ":0", not None: None still serves HTTP on 8787, and a second test run
+        # (or any cluster) on the machine turns that into a warning, here an error
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster),
     ):
