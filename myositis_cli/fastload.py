@@ -63,6 +63,18 @@ READ: dict[str, Any] = {}
 READ_LIMIT: int = 4096
 
 
+def _resolved(text: str) -> Any:
+    """A plain scalar as data, each distinct one resolved once per process."""
+    if text[:1] not in RESOLVERS:
+        return text  # no implicit type starts with this character: a string
+    known = READ.get(text, _MISSING)
+    if known is _MISSING:
+        known = _plain(text)
+        if len(READ) < READ_LIMIT:
+            READ[text] = known
+    return known
+
+
 def _plain(value: str) -> Any:
     """A plain scalar as the core-schema resolver and constructor read it, or Fallback."""
     for tag, regexp in RESOLVERS.get(value[:1], ()):
@@ -90,8 +102,6 @@ _DOC_START = yaml.DocumentStartEvent
 def data(text: str) -> Any:
     """One document's data from libyaml's events, or Fallback."""
     parser = CParser(text)
-    resolvers = RESOLVERS
-    read = READ
     try:
         get = parser.get_event
         get()  # stream start
@@ -108,15 +118,9 @@ def data(text: str) -> Any:
                 if event.anchor is not None or (event.tag is not None and event.tag != "!"):
                     raise Fallback
                 value = event.value
-                plain = event.implicit[0]
-                if plain and value[:1] in resolvers:
-                    known = read.get(value, _MISSING)
-                    if known is _MISSING:
-                        known = _plain(value)
-                        if len(read) < READ_LIMIT:
-                            read[value] = known
-                    value = known
-                elif not plain and not event.style and event.tag != "!":
+                if event.implicit[0]:  # plain
+                    value = _resolved(value)
+                elif not event.style and event.tag != "!":
                     raise Fallback
                 is_string = type(value) is str
             elif kind is _MAP_START or kind is _SEQ_START:
@@ -188,14 +192,7 @@ def _word(text: str) -> Any:
         return []
     if text == _EMPTY_MAP:
         return {}
-    if text[:1] in RESOLVERS:
-        known = READ.get(text, _MISSING)
-        if known is _MISSING:
-            known = _plain(text)
-            if len(READ) < READ_LIMIT:
-                READ[text] = known
-        return known
-    return text
+    return _resolved(text)
 
 
 def lines(text: str) -> Any:

@@ -115,15 +115,20 @@ values = st.recursive(
 documents = st.lists(st.tuples(keys, values), min_size=1, max_size=6).map(Pairs)
 
 
+def _full(raw: bytes) -> list[Any]:
+    """Every document of ``raw`` read by the full constructor alone."""
+    loading.FAST_PATH = False
+    try:
+        return list(loading.iter_documents(raw))
+    finally:
+        loading.FAST_PATH = True
+
+
 def _both(raw: bytes) -> tuple[Any, Any]:
-    results = []
-    for fast in (True, False):
-        loading.FAST_PATH = fast
-        try:
-            results.append([(d.data, d.problems, d.line) for d in loading.iter_documents(raw)])
-        finally:
-            loading.FAST_PATH = True
-    return results[0], results[1]
+    fast, full = list(loading.iter_documents(raw)), _full(raw)
+    return [(d.data, d.problems, d.line) for d in fast], [
+        (d.data, d.problems, d.line) for d in full
+    ]
 
 
 FAST_TAKEN: list[bool] = []
@@ -355,14 +360,6 @@ def _typed(value: Any) -> Any:
 LINES_TAKEN: list[bool] = []
 
 
-def _full(text: str) -> list[Any]:
-    loading.FAST_PATH = False
-    try:
-        return list(loading.iter_documents(text.encode("utf-8")))
-    finally:
-        loading.FAST_PATH = True
-
-
 def _read_alike(text: str) -> None:
     """Whatever the line reader accepts is the full constructor's data, types included."""
     try:
@@ -371,7 +368,7 @@ def _read_alike(text: str) -> None:
         LINES_TAKEN.append(False)
         return
     LINES_TAKEN.append(True)
-    (document,) = _full(text)
+    (document,) = _full(text.encode("utf-8"))
     assert document.problems == (), text
     assert _typed(data) == _typed(document.data), text
 
@@ -410,7 +407,7 @@ def test_the_line_reader_is_exercised_both_ways() -> None:
 )
 def test_the_line_reader_reads_ordinary_profiles(text: str, expected: Any) -> None:
     assert _typed(fastload.lines(text)) == _typed(expected)
-    (document,) = _full(text)
+    (document,) = _full(text.encode("utf-8"))
     assert _typed(document.data) == _typed(expected)
 
 
