@@ -39,20 +39,12 @@ def read_records(stream: IO[bytes]) -> Iterator[Item]:
     if head[start : start + 1] == b"[":
         yield from _array(stream, head, start + 1, 1 + head[:start].count(b"\n"))
         return
-    if head[start : start + 1] == b"{":
-        first_line = head.split(b"\n", 1)[0]
-        if not _whole_json(first_line):  # a pretty envelope, not one object per line
-            yield from _envelope(stream, head)
-            return
+    if head[start : start + 1] == b"{" and not head[start + 1 :].split(b"\n", 1)[0].strip():
+        # a pretty envelope opens with "{" alone on its line; a JSON Lines record
+        # never does (it is one line), however long, and even when it is broken
+        yield from _envelope(stream, head)
+        return
     yield from _lines(stream, head)
-
-
-def _whole_json(line: bytes) -> bool:
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
 
 
 def _lines(stream: IO[bytes], head: bytes) -> Iterator[Item]:

@@ -179,6 +179,19 @@ def test_the_summary_of_a_known_batch_has_exact_counts(tmp_path: Path) -> None:
     assert json.loads(piped.stdout)["summary"] == whole
 
 
+def test_a_batch_whose_first_line_was_cut_is_still_read_line_by_line(tmp_path: Path) -> None:
+    # a killed run's last line, then a whole run appended: the cut line is one
+    # problem at line 1 and the nine records after it are counted (they were
+    # all taken for a broken envelope before)
+    whole = myositis("suggest", str(EXAMPLES), "-f", "jsonl", "-q").stdout
+    batch = tmp_path / "batch.jsonl"
+    batch.write_bytes(whole.splitlines()[0][:300] + b"\n" + whole)
+    done = myositis("summarize", str(batch), "-f", "json")
+    assert done.returncode == 1
+    assert done.stderr.decode().startswith(f"{batch}:1: not JSON")
+    assert json.loads(done.stdout)["summary"]["cases"] == 9
+
+
 def _lean(rec: dict[str, Any], n: int) -> str:
     """A short record of the shape summarize reads, varied by n."""
     return json.dumps(
