@@ -97,6 +97,7 @@ def iter_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]
             yield Document(
                 number, problems=(Problem("csv", f"row: {exc}", "", line, 1),), line=line
             )
+            number += 1  # the broken row is the file's last document, not "no rows"
             break
         previous_end = reader.line_num
         if not any(cell.strip() for cell in row):

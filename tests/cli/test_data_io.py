@@ -94,6 +94,19 @@ def test_a_csv_column_typo_is_named_with_the_column_it_meant(tmp_path: Path) -> 
     )
 
 
+def test_a_csv_whose_only_row_is_broken_gives_one_record(tmp_path: Path) -> None:
+    table = tmp_path / "clinic.csv"
+    table.write_text('id,age,diagnosis.subtype\n"r1,34,polymyositis\n')  # a quote never closed
+    done = myositis("suggest", str(table), "-f", "jsonl")
+    assert done.returncode == 1
+    (only,) = records(done.stdout)  # and not a second "no rows" record beside it
+    assert only["document"] == 0 and "unexpected end of data" in only["error"]["message"]
+    assert done.stderr.decode().splitlines() == [
+        f"{table}:2:1: row: unexpected end of data",
+        "1 case: 0 ok, 1 failed",
+    ]
+
+
 def test_files_from_with_a_missing_path_gives_its_io_record(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(yaml.safe_dump(PROFILE))

@@ -130,3 +130,24 @@ def test_text_from_files_reaches_a_terminal_escaped_and_records_valid(
     assert label(text) == "".join(
         f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text
     )
+
+
+_CSV_PIECES = st.sampled_from(
+    ["id", "age", "diagnosis.subtype", "x1", "52", "polymyositis", "", " ", '"', '""', "\x00"]
+)
+_CSV_TEXT = st.lists(st.lists(_CSV_PIECES, min_size=1, max_size=4).map(",".join), max_size=5).map(
+    lambda rows: "\n".join(rows)
+)
+
+
+@given(_CSV_TEXT | st.text(st.sampled_from('ab,"\n\r 1'), max_size=40))
+def test_csv_text_gives_one_result_per_document_numbered_once(text: str) -> None:
+    from myositis_cli.csvload import iter_csv
+
+    documents = list(iter_csv(text.encode()))
+    assert documents, "every file yields at least one record"
+    assert [d.number for d in documents] == list(range(len(documents)))
+    for document in documents:
+        result = RUNNER.run_document("fuzz.csv", document)
+        assert result.ok == (result.recommendation is not None)
+        assert result.ok or result.problems
