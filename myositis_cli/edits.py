@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from .pathway import Node, Pathway, SafetyRule
 
@@ -199,6 +199,7 @@ def _nodes(a: Pathway, b: Pathway) -> Iterator[Edit]:
         for tier, caveat in sorted(caps_x - caps_y):
             text = f"{label}: no longer caps options at {tier} ({_q(caveat)})"
             yield Edit("node", "changed", nid, "cap", tier, None, text, nid)
+        yield from _unnamed_node(a, b, nid, label, y)
 
 
 def _options(a: Pathway, b: Pathway, x: Node, y: Node, label: str) -> Iterator[Edit]:
@@ -292,6 +293,7 @@ def _therapies(a: Pathway, b: Pathway) -> Iterator[Edit]:
         yield from _changed("therapy", tid, fields)
         yield from _caveats(tid, name, x, y)
         yield from _safety_rules(name, x, y)
+        yield from _unnamed_therapy(a, b, tid, name)
 
 
 def _caveats(tid: str, name: str, x: Any, y: Any) -> Iterator[Edit]:
@@ -407,6 +409,11 @@ def _alerts(a: Pathway, b: Pathway) -> Iterator[Edit]:
                 ),
             ],
         )
+        raw = {entry.get("code"): entry for entry in _raw(a, "alerts") or ()}
+        raw_new = {entry.get("code"): entry for entry in _raw(b, "alerts") or ()}
+        yield from _unnamed(
+            "alert", code, f"alert {code}", raw.get(code), raw_new.get(code), NAMED["alert"]
+        )
 
 
 def _facts(a: Pathway, b: Pathway) -> Iterator[Edit]:
@@ -422,6 +429,14 @@ def _facts(a: Pathway, b: Pathway) -> Iterator[Edit]:
             was, now = x.when.words(), y.when.words()
             sentence = f"fact {y.title} ({name}) now means {now} (was: {was})"
             yield from _changed("fact", name, [("condition", was, now, sentence)])
+            yield from _unnamed(
+                "fact",
+                name,
+                f"fact {y.title} ({name})",
+                (_raw(a, "facts") or {}).get(name),
+                (_raw(b, "facts") or {}).get(name),
+                NAMED["fact"],
+            )
 
 
 def _references(a: Pathway, b: Pathway) -> Iterator[Edit]:
@@ -438,6 +453,152 @@ def _references(a: Pathway, b: Pathway) -> Iterator[Edit]:
 
 
 _COVERED = {"pathway", "tree", "therapies", "alerts", "facts", "references"}
+
+# ---------------------------------------------------------------------------- the rest
+#
+# The raw keys each section above puts in its own words. Any other key of the
+# same entry that differs (aliases, a rule's references, an alert's details, an
+# option's caveats...) is still named, in general words, so no edit goes
+# unnamed; a test changes every key the pathway schema allows and checks that
+# some edit names it.
+
+NAMED: Final = {
+    "therapy": frozenset(
+        {
+            "name",
+            "evidence",
+            "tier",
+            "evidence_note",
+            "retreat_on_partial",
+            "caveats",
+            "contraindications",
+            "cautions",
+            "adequate_trial.months",
+            "adequate_trial.weeks",
+        }
+    ),
+    "caveat": frozenset({"code", "text"}),
+    "rule": frozenset({"id", "when", "reason", "caveat", "penalty", "max_tier"}),
+    "alert": frozenset({"code", "level", "when", "message"}),
+    "fact": frozenset({"when"}),
+    "node": frozenset({"id", "title", "when", "options", "caps", "children"}),
+    "option": frozenset(
+        {"therapy", "therapies", "weight", "reason", "evidence", "references", "max_tier"}
+    ),
+    "cap": frozenset({"max_tier", "caveat"}),
+}
+
+
+def _raw(p: Pathway, section: str) -> Any:
+    return (p.data or {}).get(section)
+
+
+def _flat(entry: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An entry's keys, a mapping's own keys one level down (``adequate_trial.basis``)."""
+    out: dict[str, Any] = {}
+    for key, value in (entry or {}).items():
+        if isinstance(value, Mapping) and key != "when":
+            for sub, item in value.items():
+                out[f"{key}.{sub}"] = item
+        else:
+            out[key] = value
+    return out
+
+
+def _change_words(old: Any, new: Any) -> str:
+    scalars = (str, int, float, bool)
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and all(isinstance(v, scalars) for v in (*old, *new))
+    ):
+        added = [v for v in new if v not in old]
+        removed = [v for v in old if v not in new]
+        parts = [f"added {', '.join(map(str, added))}"] if added else []
+        parts += [f"removed {', '.join(map(str, removed))}"] if removed else []
+        return "; ".join(parts) or "reordered"
+    if old is None:
+        return f"added: {_q(json.dumps(new, ensure_ascii=False))}"
+    if new is None:
+        return f"removed (was {_q(json.dumps(old, ensure_ascii=False))})"
+    return f"now {_q(json.dumps(new, ensure_ascii=False))}"
+
+
+def _unnamed(
+    section: str,
+    subject: str,
+    label: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    named: frozenset[str],
+    node: str = "",
+) -> Iterator[Edit]:
+    """One edit per key of an entry, outside ``named``, whose value differs."""
+    if old is None or new is None or old == new:
+        return
+    before, after = _flat(old), _flat(new)
+    for key, x, y in _pairs(before, after):
+        if key in named or x == y:
+            continue
+        text = f"{label}: {key.replace('_', ' ')} {_change_words(x, y)}"
+        yield Edit(section, "changed", subject, key, x, y, text, node)
+
+
+def _unnamed_therapy(a: Pathway, b: Pathway, tid: str, name: str) -> Iterator[Edit]:
+    old = (_raw(a, "therapies") or {}).get(tid)
+    new = (_raw(b, "therapies") or {}).get(tid)
+    if old is None or new is None or old == new:
+        return
+    yield from _unnamed("therapy", tid, name, old, new, NAMED["therapy"])
+    caveats_old = {c.get("code"): c for c in old.get("caveats") or ()}
+    caveats_new = {c.get("code"): c for c in new.get("caveats") or ()}
+    for code, x, y in _pairs(caveats_old, caveats_new):
+        label = f"{name}: caveat {code}"
+        yield from _unnamed("caveat", f"{tid}.{code}", label, x, y, NAMED["caveat"])
+    rules_old = {
+        r.get("id"): r for k in ("contraindications", "cautions") for r in old.get(k) or ()
+    }
+    rules_new = {
+        r.get("id"): r for k in ("contraindications", "cautions") for r in new.get(k) or ()
+    }
+    for rid, x, y in _pairs(rules_old, rules_new):
+        yield from _unnamed("rule", f"{tid}.{rid}", f"{name}: {rid}", x, y, NAMED["rule"])
+
+
+def _raw_nodes(p: Pathway) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    stack = [_raw(p, "tree") or {}]
+    while stack:
+        node = stack.pop()
+        found[node.get("id", "")] = node
+        stack.extend(node.get("children") or ())
+    return found
+
+
+def _option_key(option: Mapping[str, Any]) -> str:
+    members = option.get("therapies") or [option.get("therapy")]
+    return "+".join(str(m) for m in members)
+
+
+def _unnamed_node(a: Pathway, b: Pathway, nid: str, label: str, y: Node) -> Iterator[Edit]:
+    old, new = _raw_nodes(a).get(nid), _raw_nodes(b).get(nid)
+    if old is None or new is None or old == new:
+        return
+    yield from _unnamed("node", nid, label, old, new, NAMED["node"], nid)
+    options = (
+        {_option_key(o): o for o in old.get("options") or ()},
+        {_option_key(o): o for o in new.get("options") or ()},
+    )
+    for key, x, z in _pairs(*options):
+        names = " + ".join(b.name_of(t) if t in b.therapies else t for t in key.split("+"))
+        yield from _unnamed(
+            "option", f"{nid}/{key}", f"{label}: {names}", x, z, NAMED["option"], nid
+        )
+    caps_old, caps_new = old.get("caps") or [], new.get("caps") or []
+    if len(caps_old) == len(caps_new):  # otherwise the caps added or removed are named above
+        for number, (x, z) in enumerate(zip(caps_old, caps_new, strict=True), start=1):
+            cap_label = f"{label}: cap {number}"
+            yield from _unnamed("node", nid, cap_label, x, z, NAMED["cap"], nid)
 
 
 def _other(a: Pathway, b: Pathway) -> Iterator[Edit]:

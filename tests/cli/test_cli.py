@@ -30,7 +30,7 @@ def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = No
 def test_version_names_tool_and_pathway() -> None:
     result = invoke("--version")
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"myositis {__version__} (pathway refractory-myositis 1.2.0)"
+    assert result.stdout.strip() == f"myositis {__version__} (pathway refractory-myositis 1.2.1)"
 
 
 @pytest.mark.parametrize(

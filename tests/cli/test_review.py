@@ -153,7 +153,7 @@ def test_version_unchanged_is_an_error_and_a_review_date_alone_is_not(checkout: 
         checkout, "pathway", "diff", f"HEAD:{PATHWAY}", PATHWAY, "--cases", "pathways/cases"
     )
     assert diffed.returncode == 1 and "version-unchanged" in diffed.stdout
-    edit(checkout, "  version: 1.2.0", "  version: 1.2.1")
+    edit(checkout, "  version: 1.2.1", "  version: 1.2.2")
     assert run(checkout, "pathway", "check", "--base", "HEAD").returncode == 0
     assert run(checkout, "pathway", "check", "--base", "-x").returncode == 2
 
@@ -161,7 +161,7 @@ def test_version_unchanged_is_an_error_and_a_review_date_alone_is_not(checkout: 
 def test_the_diff_names_the_edit_and_groups_its_consequences(checkout: Path) -> None:
     shutil.copy(checkout / PATHWAY, checkout / "before.yaml")
     edit(checkout, IVIG_WEIGHT, IVIG_WEIGHT.replace("weight: 5", "weight: 0.5"))
-    edit(checkout, "  version: 1.2.0", "  version: 1.3.0")
+    edit(checkout, "  version: 1.2.1", "  version: 1.3.0")
     corpus = checkout / "corpus"
     subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "generate.py"), str(corpus), "150"],
@@ -182,7 +182,7 @@ def test_the_diff_names_the_edit_and_groups_its_consequences(checkout: Path) -> 
     done = run(checkout, *args, "-f", "markdown", "--details", str(details))
     assert done.returncode == 0, done.stderr  # invalid corpus profiles are counted, not fatal
     text = done.stdout
-    assert "version: 1.2.0 → 1.3.0" in text
+    assert "version: 1.2.1 → 1.3.0" in text
     assert "Intravenous immunoglobulin weight 5 → 0.5" in text
     assert "top option changes in" in text and "Intravenous immunoglobulin →" in text
     assert "invalid under both versions" in text

@@ -47,7 +47,7 @@ def test_compact_table_has_every_section_in_order() -> None:
     _in_order(
         text,
         (
-            "case-017 · dermatomyositis · refractory · pathway 1.2.0",
+            "case-017 · dermatomyositis · refractory · pathway 1.2.1",
             "WARNING",
             "Options, ranked",
             "IVIg",
