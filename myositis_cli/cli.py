@@ -253,10 +253,12 @@ def _limits(max_file_size: int, max_depth: int, max_alias_nodes: int) -> Limits:
 
 
 def _load(pathway: Path | None, limits: Limits | None = None) -> Pathway:
-    from .loading import DEFAULT_LIMITS
+    from .loading import DEFAULT_LIMITS, widest
     from .pathway import load_pathway
 
-    loaded = load_pathway(pathway, limits or DEFAULT_LIMITS)
+    # the limits bound the cases: lowered, they never refuse the pathway (130 KB),
+    # and raised, they apply to it too (a pathway is read under the wider of the two)
+    loaded = load_pathway(pathway, widest(limits or DEFAULT_LIMITS, DEFAULT_LIMITS))
     _set_up_done()
     return loaded
 

@@ -42,6 +42,11 @@ class Limits(NamedTuple):
 DEFAULT_LIMITS: Limits = Limits()
 
 
+def widest(*limits: Limits) -> Limits:
+    """Each bound at its largest of ``limits``."""
+    return Limits(*(max(bounds) for bounds in zip(*limits, strict=True)))
+
+
 class LoadError(Exception):
     """A document (or a whole file) that could not be read as plain YAML data."""
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES
+from helpers import EXAMPLES, PATHWAY_FILE
 
 HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
 GOOD = EXAMPLES / "refractory-dm-skin.yaml"
@@ -187,6 +187,24 @@ def test_limits_can_be_raised(tmp_path: Path) -> None:
     assert "nesting deeper" in run("suggest", str(nested)).stderr
     raised = run("suggest", str(nested), "--max-depth", "200")
     assert "nesting deeper" not in raised.stderr and "unknown key 'extra'" in raised.stderr
+
+
+def test_limits_lowered_for_the_cases_never_refuse_the_pathway(tmp_path: Path) -> None:
+    # a data team bounding its case files below the pathway's own 130 KB and
+    # nesting: the cases are held to the limits, the pathway is not (it was:
+    # every run failed with exit 2, "pathway ... over the 100,000-byte limit")
+    big = tmp_path / "big.yaml"
+    big.write_text(GOOD.read_text() + "# padding\n" * 200)
+    tight = ("--max-file-size", "2000", "--max-depth", "4", "--max-alias-nodes", "10")
+    for pathway in ((), ("--pathway", str(PATHWAY_FILE))):  # bundled, and read from its YAML
+        proc = run("suggest", str(GOOD), str(big), "-f", "jsonl", *tight, *pathway)
+        assert proc.returncode == 1, proc.stderr
+        records = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert [r["status"] for r in records] == ["ok", "error"]
+        assert "over the 2,000-byte limit" in records[1]["error"]["message"]
+    deep = run("suggest", str(GOOD), "--max-depth", "2", "--pathway", str(PATHWAY_FILE))
+    assert deep.returncode == 1 and "nesting deeper than 2 levels" in deep.stderr
+    assert str(PATHWAY_FILE) not in deep.stderr
 
 
 def test_directory_of_mixed_files(tmp_path: Path) -> None:

@@ -224,3 +224,11 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
 def test_yaml_shaped_noise_never_raises(parts: list[str]) -> None:
     for doc in iter_documents("".join(parts).encode()):
         assert doc.error is None or doc.error.message
+
+
+def test_the_widest_limits_take_each_bound_at_its_largest() -> None:
+    from myositis_cli.loading import DEFAULT_LIMITS, Limits, widest
+
+    given = Limits(max_file_bytes=1, max_depth=500, max_alias_nodes=7)
+    assert widest(given, DEFAULT_LIMITS) == Limits(DEFAULT_LIMITS.max_file_bytes, 500, 100_000)
+    assert widest(DEFAULT_LIMITS, DEFAULT_LIMITS) == DEFAULT_LIMITS
