@@ -1533,9 +1533,11 @@ def pathway_diff(
     def run() -> int:
         _set_up_done()  # no pathway to load first: the work starts here
         from . import impact, review
-        from .outputs import Report
+        from .outputs import Report, check_target
         from .render import diffs
 
+        # the pathways compared (files, not REV:path) and the cases are inputs
+        check_target(details, [old, new, *cases])
         report = impact.compare(old, new, cases)
         if details is not None:
             kind = {".md": "markdown", ".markdown": "markdown", ".json": "json"}.get(
@@ -1607,11 +1609,12 @@ def pathway_doc(
 
     def run() -> int:
         from . import lint, review
-        from .outputs import Report
+        from .outputs import Report, check_target
         from .render import document
 
         target = Path(pathway) if pathway is not None else Path(review.local_pathways()[0])
         pw = _load(target)
+        check_target(output, [], pw.source)
         unreachable = lint.unreachable_nodes(pw)
         text = (
             document.html(pw, unreachable)
@@ -1650,10 +1653,11 @@ def pathway_export(
     """The decision tree as diagram source (Mermaid or Graphviz dot)."""
 
     def run() -> int:
-        from .outputs import Report
+        from .outputs import Report, check_target
         from .render import tree
 
         pw = _load(pathway)
+        check_target(output, [], pw.source)
         text = (
             tree.mermaid(pw, root=root, labels=labels.value)
             if format is ExportFormat.mermaid

@@ -368,3 +368,43 @@ def test_a_missing_classification_table_is_named(checkout: Path) -> None:
     (checkout / "pathways" / "classification-2017.yaml").unlink()
     done = run(checkout, "pathway", "check")
     assert done.returncode == 1 and "[criteria-missing]" in done.stdout
+
+
+def test_no_review_command_writes_over_the_pathway_or_a_case(checkout: Path) -> None:
+    # -o and --details naming what the command reads were written over (the
+    # committee's pathway replaced by its own document); now refused, exit 2
+    case = "pathways/cases/acth-diabetes.yaml"
+    before = {p: (checkout / p).read_bytes() for p in (PATHWAY, case)}
+    attempts = [
+        ("pathway", "doc", "-o", PATHWAY),
+        ("pathway", "doc", PATHWAY, "-o", PATHWAY),
+        ("pathway", "export", "--pathway", PATHWAY, "-o", PATHWAY),
+        ("pathway", "diff", PATHWAY, PATHWAY, "--cases", case, "--details", PATHWAY),
+        ("pathway", "diff", PATHWAY, PATHWAY, "--cases", case, "--details", case),
+        ("pathway", "diff", PATHWAY, PATHWAY, "--cases", "pathways/cases", "--details", case),
+    ]
+    for args in attempts:
+        done = run(checkout, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "it would be destroyed" in done.stderr or "input folder" in done.stderr, args
+        assert {p: (checkout / p).read_bytes() for p in (PATHWAY, case)} == before, args
+    written = run(
+        checkout, "pathway", "diff", PATHWAY, PATHWAY, "--cases", case, "--details", "d.md"
+    )
+    assert written.returncode == 0 and (checkout / "d.md").stat().st_size > 0
+
+
+def test_export_refuses_to_write_over_the_bundled_pathway(checkout: Path) -> None:
+    import myositis_cli
+    from myositis_cli.pathway import load_pathway
+
+    bundled = Path(load_pathway().source)  # site-packages, or the checkout when editable
+    assert bundled.is_file() and Path(myositis_cli.__file__).exists()
+    kept = bundled.read_bytes()
+    try:
+        done = run(checkout, "pathway", "export", "-o", str(bundled))
+        assert done.returncode == 2 and "is the pathway" in done.stderr
+    finally:  # never leave an installed or checked-out pathway replaced, even on failure
+        if bundled.read_bytes() != kept:
+            bundled.write_bytes(kept)
+    assert bundled.read_bytes() == kept
