@@ -378,7 +378,9 @@ class _Batch:
         if not self.inputs:
             raise UsageError("no input: give profile files, folders, - for stdin, or --files-from")
         pw = _load(pathway, limits)
-        outputs.check_target(output, self.inputs, pw.source if pathway is not None else None)
+        # the file list and the pathway (the bundled one too) are inputs as well
+        read = [*self.inputs, *([str(files_from)] if files_from is not None else [])]
+        outputs.check_target(output, read, pw.source)
         self.output = output
         self.pipeline = Pipeline(pw, limits, trace=trace, engine=engine, classify=classify)
         self.sources = batch.expand(self.inputs, input_format.value)  # streamed: flat memory

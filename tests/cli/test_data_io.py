@@ -270,3 +270,23 @@ def test_duckdb_sees_a_late_error_column_given_the_published_columns(tmp_path: P
 
 def _sql(columns: dict[str, str]) -> str:
     return "{" + ", ".join(f"'{key}': '{kind}'" for key, kind in columns.items()) + "}"
+
+
+def test_the_file_list_and_the_bundled_pathway_are_never_written_over(tmp_path: Path) -> None:
+    from myositis_cli.pathway import load_pathway
+
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(PROFILE))
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{good}\n")
+    done = myositis("suggest", "-T", str(listing), "-o", str(listing), "-f", "jsonl")
+    assert done.returncode == 2 and b"is an input" in done.stderr
+    assert listing.read_text() == f"{good}\n"  # it held the report before
+    bundled = Path(load_pathway().source)
+    kept = bundled.read_bytes()
+    try:
+        done = myositis("suggest", str(good), "-o", str(bundled), "-f", "jsonl")
+        assert done.returncode == 2 and b"is the pathway" in done.stderr
+    finally:  # never leave the installed or checked-out pathway replaced
+        if bundled.read_bytes() != kept:
+            bundled.write_bytes(kept)
