@@ -69,7 +69,15 @@ def _results(
         raw = read_file(path, pipeline.limits)
         yield from pipeline.run_bytes(path, raw, format_for(path, input_format))
         return
-    raw = profile.encode("utf-8") if isinstance(profile, str) else bytes(profile)
+    if isinstance(profile, str):
+        raw = profile.encode("utf-8")
+    elif isinstance(profile, (bytes, bytearray, memoryview)):
+        raw = bytes(profile)
+    else:  # bytes(12) would be twelve NUL bytes, read as a "binary file"
+        raise TypeError(
+            "a profile is a mapping, YAML or JSON text (str or bytes) or a path "
+            f"(os.PathLike), not {type(profile).__name__}"
+        )
     fmt = _text_format(raw) if input_format == "auto" else input_format
     for document in parse(raw, fmt, pipeline.limits):
         yield pipeline.run_document(source, document._replace(number=number + document.number))

@@ -85,6 +85,16 @@ def test_mapping_yaml_json_and_path_give_the_cli_record() -> None:
         assert _line(suggest(given, source=str(EXAMPLE))) == cli
 
 
+def test_what_is_not_a_profile_is_a_type_error_naming_what_is() -> None:
+    # 12 was read as twelve NUL bytes ("binary file"), None as a bytes() failure
+    for given in (12, None, 2.5, ["id: x"]):
+        with pytest.raises(TypeError, match="a profile is a mapping, YAML or JSON text"):
+            suggest(given)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=type(given).__name__):
+            validate(given)  # type: ignore[arg-type]
+    assert suggest(bytearray(EXAMPLE.read_bytes()))["status"] == "ok"
+
+
 def test_suggest_many_streams_one_record_per_document() -> None:
     stream = (EXAMPLES / "clinic-list.yaml").read_text()
     records = list(suggest_many([stream, {"id": "x"}]))
