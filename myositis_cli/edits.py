@@ -497,7 +497,7 @@ def _flat(entry: Mapping[str, Any] | None) -> dict[str, Any]:
     """An entry's keys, a mapping's own keys one level down (``adequate_trial.basis``)."""
     out: dict[str, Any] = {}
     for key, value in (entry or {}).items():
-        if isinstance(value, Mapping) and key != "when":
+        if isinstance(value, Mapping) and not key.endswith("when"):  # a condition stays whole
             for sub, item in value.items():
                 out[f"{key}.{sub}"] = item
         else:
@@ -518,10 +518,14 @@ def _change_words(old: Any, new: Any) -> str:
         parts += [f"removed {', '.join(map(str, removed))}"] if removed else []
         return "; ".join(parts) or "reordered"
     if old is None:
-        return f"added: {_q(json.dumps(new, ensure_ascii=False))}"
+        return f"added: {_words(new)}"
     if new is None:
-        return f"removed (was {_q(json.dumps(old, ensure_ascii=False))})"
-    return f"now {_q(json.dumps(new, ensure_ascii=False))}"
+        return f"removed (was {_words(old)})"
+    return f"now {_words(new)}"
+
+
+def _words(value: Any) -> str:
+    return _q(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def _unnamed(
@@ -540,7 +544,7 @@ def _unnamed(
     for key, x, y in _pairs(before, after):
         if key in named or x == y:
             continue
-        text = f"{label}: {key.replace('_', ' ')} {_change_words(x, y)}"
+        text = f"{label}: {key.replace('_', ' ').replace('.', ' ')} {_change_words(x, y)}"
         yield Edit(section, "changed", subject, key, x, y, text, node)
 
 
