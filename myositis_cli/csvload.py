@@ -4,7 +4,8 @@ The header names the columns (``id``, ``age``, ``diagnosis.subtype``,
 ``safety.egfr``, ``history.1.therapy``...; see ``flat.py`` for the rule). Each
 row is one document, located by its line; a problem names the row's line and
 the column (``cases.csv:4:7: /safety/egfr: column 'safety.egfr': ...``). A row
-with every cell empty is skipped, as spreadsheets pad files with them.
+with every cell empty is skipped, as spreadsheets pad files with them. Cells
+are separated by commas, or by semicolons or tabs when the header is.
 """
 
 from __future__ import annotations
@@ -51,13 +52,25 @@ class CsvLocator:
         return self.column(parts)
 
 
+def _delimiter(text: str) -> str:
+    """``,``; or ``;`` or a tab when the header has one and no comma (a spreadsheet
+    saved where the decimal mark is a comma, or a tab-separated export). No column
+    name holds any of the three, so the header decides."""
+    header = text[: text.find("\n")] if "\n" in text else text
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
+
+
 def iter_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
     try:
         text = decode(data)
     except LoadError as exc:
         yield Document(0, problems=(exc.problem(),))
         return
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:

@@ -94,6 +94,25 @@ def test_a_csv_column_typo_is_named_with_the_column_it_meant(tmp_path: Path) -> 
     )
 
 
+def test_a_csv_saved_with_semicolons_or_tabs_reads_as_with_commas(tmp_path: Path) -> None:
+    # a spreadsheet where the decimal mark is a comma saves ';'-separated cells
+    rows = [
+        ["id", "age", "diagnosis.subtype", "diagnosis.autoantibodies", "safety.egfr"],
+        ["r1", "34", "antisynthetase_syndrome", "jo1;ro52", "55.5"],
+        ["r2", "61", "polymyositis", "", ""],
+    ]
+    outputs = []
+    for name, delimiter in (("comma.csv", ","), ("semi.csv", ";"), ("tab.csv", "\t")):
+        table = tmp_path / name
+        quoted = [[f'"{c}"' if ";" in c else c for c in row] for row in rows]
+        table.write_text("\r\n".join(delimiter.join(row) for row in quoted) + "\r\n")
+        done = myositis("suggest", str(table), "-f", "jsonl")
+        assert done.returncode == 0, done.stderr
+        outputs.append([{**r, "source": ""} for r in records(done.stdout)])
+    assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) == 2
+    assert outputs[0][0]["subtype"] == "antisynthetase_syndrome"
+
+
 def test_a_csv_whose_only_row_is_broken_gives_one_record(tmp_path: Path) -> None:
     table = tmp_path / "clinic.csv"
     table.write_text('id,age,diagnosis.subtype\n"r1,34,polymyositis\n')  # a quote never closed

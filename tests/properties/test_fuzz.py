@@ -140,7 +140,7 @@ _CSV_TEXT = st.lists(st.lists(_CSV_PIECES, min_size=1, max_size=4).map(",".join)
 )
 
 
-@given(_CSV_TEXT | st.text(st.sampled_from('ab,"\n\r 1'), max_size=40))
+@given(_CSV_TEXT | st.text(st.sampled_from('ab,;"\n\r\t 1'), max_size=40))
 def test_csv_text_gives_one_result_per_document_numbered_once(text: str) -> None:
     from myositis_cli.csvload import iter_csv
 
