@@ -154,6 +154,7 @@ def _names(p: Pathway, therapies: tuple[str, ...]) -> str:
 
 def _nodes(a: Pathway, b: Pathway) -> Iterator[Edit]:
     parents_a, parents_b = _path_of(a), _path_of(b)
+    raw_a, raw_b = _raw_nodes(a), _raw_nodes(b)
     new_nodes = b.nodes()
     for nid, x, y in _pairs(a.nodes(), new_nodes):
         if x is None:
@@ -199,7 +200,7 @@ def _nodes(a: Pathway, b: Pathway) -> Iterator[Edit]:
         for tier, caveat in sorted(caps_x - caps_y):
             text = f"{label}: no longer caps options at {tier} ({_q(caveat)})"
             yield Edit("node", "changed", nid, "cap", tier, None, text, nid)
-        yield from _unnamed_node(a, b, nid, label, y)
+        yield from _unnamed_node(b, raw_a.get(nid), raw_b.get(nid), nid, label)
 
 
 def _options(a: Pathway, b: Pathway, x: Node, y: Node, label: str) -> Iterator[Edit]:
@@ -584,8 +585,13 @@ def _option_key(option: Mapping[str, Any]) -> str:
     return "+".join(str(m) for m in members)
 
 
-def _unnamed_node(a: Pathway, b: Pathway, nid: str, label: str, y: Node) -> Iterator[Edit]:
-    old, new = _raw_nodes(a).get(nid), _raw_nodes(b).get(nid)
+def _unnamed_node(
+    b: Pathway,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    nid: str,
+    label: str,
+) -> Iterator[Edit]:
     if old is None or new is None or old == new:
         return
     yield from _unnamed("node", nid, label, old, new, NAMED["node"], nid)
