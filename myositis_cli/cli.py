@@ -381,6 +381,8 @@ class _Batch:
         # the file list and the pathway (the bundled one too) are inputs as well
         read = [*self.inputs, *([str(files_from)] if files_from is not None else [])]
         outputs.check_target(output, read, pw.source)
+        if output is None:
+            outputs.check_stdout(read, pw.source)
         self.output = output
         self.pipeline = Pipeline(pw, limits, trace=trace, engine=engine, classify=classify)
         self.sources = batch.expand(self.inputs, input_format.value)  # streamed: flat memory

@@ -14,7 +14,9 @@
   broke the machine's ``/dev/null``.
 - ``-o`` naming an input, the pathway, or a place inside an input folder is
   refused before anything is opened (compared by device and inode, as
-  ``cat`` does: "input file is output file").
+  ``cat`` does: "input file is output file"); so is standard output
+  redirected there (``myositis suggest . > out.jsonl``), which would read
+  its own records back as cases.
 - Any failure to write (a full disk, a closed stream) becomes one
   ``OutputError`` line and exit 2, never an internal error.
 """
@@ -244,18 +246,59 @@ def _file_place(target: Path) -> Path:
     return target
 
 
-def check_target(output: Path | None, inputs: Iterable[str], pathway: str | None = None) -> None:
+def stdout_file() -> str | None:
+    """The regular file standard output was redirected to (``> out.jsonl``), where the
+    system names it (Linux ``/proc``, macOS ``F_GETPATH``); else None."""
+    try:
+        info = os.fstat(1)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None  # a terminal, a pipe, /dev/null: nothing to read back
+    named: list[str] = []
+    with contextlib.suppress(OSError):
+        named.append(os.readlink("/proc/self/fd/1"))
+    if not named:
+        with contextlib.suppress(ImportError, AttributeError, OSError, ValueError):
+            import fcntl
+
+            raw = fcntl.fcntl(1, fcntl.F_GETPATH, bytes(1024))  # type: ignore[attr-defined]
+            named.append(os.fsdecode(raw.split(b"\0", 1)[0]))
+    for path in named:
+        with contextlib.suppress(OSError):
+            same = os.stat(path)
+            if (same.st_dev, same.st_ino) == (info.st_dev, info.st_ino):
+                return path
+    return None
+
+
+def check_stdout(inputs: Iterable[str], pathway: str | None = None) -> None:
+    """Refuse standard output redirected into an input folder (``myositis suggest .
+    > out.jsonl`` would read its own records back as cases), or onto an input."""
+    path = stdout_file()
+    if path is not None:
+        check_target(Path(path), inputs, pathway, shown=f"standard output ({path})")
+
+
+def check_target(
+    output: Path | None,
+    inputs: Iterable[str],
+    pathway: str | None = None,
+    *,
+    shown: str | None = None,
+) -> None:
     """Refuse an ``-o`` that would destroy or be read back as an input (exit 2)."""
     if output is None:
         return
+    name = shown or str(output)
     try:
         info = os.stat(output)
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise UsageError(f"{output}: cannot write the report there: {_reason(exc)}") from None
+        raise UsageError(f"{name}: cannot write the report there: {_reason(exc)}") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"{output}: is a directory (give -o a file name)")
+        raise UsageError(f"{name}: is a directory (give -o a file name)")
     resolved = os.path.realpath(output)
     for given in [*inputs, *([pathway] if pathway else [])]:
         if given == "-":
@@ -268,9 +311,9 @@ def check_target(output: Path | None, inputs: Iterable[str], pathway: str | None
             folder = os.path.realpath(given)
             if os.path.commonpath([folder, resolved]) == folder:
                 raise UsageError(
-                    f"{output}: is inside the input folder {given}, so it could be read back "
+                    f"{name}: is inside the input folder {given}, so it could be read back "
                     "as a case; write the report elsewhere"
                 )
         elif info is not None and (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
             what = "the pathway" if given == pathway else "an input"
-            raise UsageError(f"{output}: is {what} ({given}); it would be destroyed")
+            raise UsageError(f"{name}: is {what} ({given}); it would be destroyed")

@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -849,3 +850,32 @@ def test_a_file_size_limit_is_one_line_and_no_file(tmp_path: Path, jobs: str) ->
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines() == [f"myositis: cannot write {target}: File too large"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases"]  # nothing half-written
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/fd") and sys.platform != "darwin",
+    reason="the system cannot name the file standard output goes to",
+)
+def test_standard_output_redirected_into_an_input_folder_is_refused(tmp_path: Path) -> None:
+    # `myositis suggest . > out.jsonl` read its own records back as cases:
+    # 2 ok cases became "4 cases: 2 ok, 2 failed" with a screen of unknown keys
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(GOOD, folder / name)
+    inside = folder / "out.jsonl"
+    with inside.open("wb") as out:
+        done = subprocess.run(
+            [SCRIPT, "suggest", ".", "-f", "jsonl"], cwd=folder, stdout=out, stderr=subprocess.PIPE
+        )
+    assert done.returncode == 2
+    message = done.stderr.decode()
+    assert message.startswith("standard output (") and "inside the input folder ." in message
+    assert inside.read_bytes() == b""
+    outside = tmp_path / "out.jsonl"
+    with outside.open("wb") as out:  # beside the folder: written as ever
+        done = subprocess.run([SCRIPT, "suggest", str(folder), "-f", "jsonl"], stdout=out)
+    assert done.returncode == 1  # the shell's empty out.jsonl inside is now an input
+    assert [r["status"] for r in records(outside.read_text())] == ["ok", "ok", "error"]
+    piped = run("suggest", str(folder / "a.yaml"), "-f", "jsonl")  # a pipe: nothing to check
+    assert piped.returncode == 0
