@@ -99,6 +99,36 @@ def version_problems(data: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+# Ages and durations that cannot exceed the patient's age now (whole years: a
+# 45-year-old may be 45.9), each with how it is said.
+_WITHIN_AGE = (
+    ("classification", "onset_age", "an age at onset of {value:g}"),
+    ("diagnosis", "years_since_onset", "{value:g} years since onset"),
+)
+
+
+def chronology_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """An onset later than the patient's age now: one of the two numbers is wrong, and
+    either changes the answer (the criteria's onset band, the cancer-screening window)."""
+    age = data.get("age")
+    if not isinstance(age, (int, float)) or isinstance(age, bool):
+        return []
+    problems = []
+    for section, key, words in _WITHIN_AGE:
+        block = data.get(section)
+        value = block.get(key) if isinstance(block, Mapping) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= age + 1:
+            said = words.format(value=value)
+            problems.append(
+                Problem(
+                    "semantic",
+                    f"{said} is beyond the patient's age ({age:g}): check both",
+                    f"/{section}/{key}",
+                )
+            )
+    return problems
+
+
 def therapy_problems(data: Any, pathway: Pathway) -> list[Problem]:
     """Unknown therapy names in well-formed history entries, even if the rest is invalid."""
     problems = []
@@ -129,7 +159,7 @@ def build_profile(data: Mapping[str, Any], pathway: Pathway) -> Profile:
         elif not (value == NOT_KNOWN and key in not_known):
             values[key] = value
 
-    problems: list[Problem] = version_problems(data)
+    problems: list[Problem] = version_problems(data) + chronology_problems(data)
     if "classification" in data:  # the same finding recorded twice must agree
         from .criteria import contradictions
 

@@ -96,8 +96,13 @@ def profiles(pathway: Any) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def agreeing(data: dict[str, Any]) -> dict[str, Any]:
-    """A profile whose classification items agree with the same findings recorded elsewhere
-    (a contradiction is a validation error, tested on its own)."""
+    """A profile whose classification items agree with the same findings recorded elsewhere,
+    and whose onset is not beyond its age (each a validation error, tested on its own)."""
+    from myositis_cli.profile import chronology_problems
+
+    for problem in chronology_problems(data):
+        _, section, key = problem.pointer.split("/")
+        data = {**data, section: {k: v for k, v in data[section].items() if k != key}}
     cls = data.get("classification")
     if not isinstance(cls, dict):
         return data

@@ -311,3 +311,18 @@ def test_bad_pathway_is_exit_2_with_located_lines(tmp_path: Path) -> None:
         f"{bad}:2:1: /pathway: duplicate key 'pathway' (first defined at line 1)"
     )
     assert proc.stdout == ""
+
+
+def test_an_onset_after_the_age_now_is_one_located_line(tmp_path: Path) -> None:
+    case = tmp_path / "onset.yaml"
+    case.write_text(
+        "profile_version: 2\nid: x\nage: 45\ndiagnosis: {subtype: dermatomyositis}\n"
+        "classification:\n  onset_age: 54\n  heliotrope_rash: true\n"
+    )
+    for command in ("suggest", "classify", "validate"):
+        proc = run(command, str(case))
+        assert proc.returncode == 1, command
+        assert proc.stderr.splitlines()[0] == (
+            f"{case}:6:14: /classification/onset_age: an age at onset of 54 is beyond "
+            "the patient's age (45): check both"
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from helpers import profile, repo_pathway
 
@@ -70,3 +72,28 @@ def test_unknown_values_read_as_absent_and_current_is_derived() -> None:
     assert [h.current for h in built.history] == [True, False, True]
     assert built.has_history
     assert not build_profile(profile(), PATHWAY).has_history
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "refused"),
+    [
+        ("classification", "onset_age", 45.9, False),  # a 45-year-old may be 45.9
+        ("classification", "onset_age", 46, True),
+        ("classification", "onset_age", 50, True),
+        ("diagnosis", "years_since_onset", 45, False),
+        ("diagnosis", "years_since_onset", 46, True),
+        ("diagnosis", "years_since_onset", 0, False),
+    ],
+)
+def test_an_onset_beyond_the_age_now_is_a_located_problem(
+    section: str, key: str, value: float, refused: bool
+) -> None:
+    from myositis_cli.profile import chronology_problems
+
+    data: dict[str, Any] = {"age": 45, section: {key: value}}
+    problems = chronology_problems(data)
+    assert [p.pointer for p in problems] == ([f"/{section}/{key}"] if refused else [])
+    if refused:
+        assert problems[0].kind == "semantic"
+        assert problems[0].message.endswith("is beyond the patient's age (45): check both")
+    assert chronology_problems({"age": True, section: {key: value}}) == []
