@@ -389,19 +389,21 @@ class _Batch:
         self.workers = usable_cpus() if jobs == 0 else jobs
         self.parallel = self.workers > 1 and batch.STDIN not in self.inputs
 
-    def results(self) -> Iterator[CaseResult]:
-        """Every result in order, serial or from workers; error lines printed as they come."""
+    def results(self, *, echo: bool = True) -> Iterator[CaseResult]:
+        """Every result in order, serial or from workers; error lines printed as they
+        come (unless ``echo`` is off: the report on stdout is those very lines)."""
         from . import batch
 
         if not self.parallel:
             for result in batch.run(self.pipeline, self.sources):
-                _print_problems(result)
+                if echo:
+                    _print_problems(result)
                 yield result
             return
         from .parallel import run_parallel
 
         for block in run_parallel(self.pipeline, self.sources, self.workers):
-            if block.errors:
+            if block.errors and echo:
                 _err(block.errors.rstrip("\n"))
             yield from block.results
 
@@ -808,9 +810,11 @@ def validate(
             limits=_limits(max_file_size, max_depth, max_alias_nodes),
             engine=False,
         )
+        # text to the terminal is the problem lines themselves: not said twice on stderr
+        echo = not (chosen is ReportFormat.text and output is None)
         with Report(output) as report:
             written = reports.write_validation(
-                job.results(), report.sink, chosen.value, job.pipeline.pathway
+                job.results(echo=echo), report.sink, chosen.value, job.pipeline.pathway
             )
             ok, failed = _tally(written)
             report.commit()

@@ -138,6 +138,8 @@ def test_validate_formats_and_exit_codes() -> None:
     assert text.stdout.strip().endswith(
         "/history/1/therapy: unknown therapy 'ritux' (did you mean rituximab?)"
     )
+    # the report is the problem lines: said once, not again on stderr (only the count)
+    assert text.stderr.strip() == "1 document: 0 ok, 1 failed"
     records = json.loads(invoke("validate", bad, EXAMPLE, "-f", "json").stdout)
     assert [r["status"] for r in records] == ["error", "ok"]
     github = invoke("validate", bad, env={"GITHUB_ACTIONS": "true"}).stdout
