@@ -380,6 +380,8 @@ def _safety_rules(name: str, x: Any, y: Any) -> Iterator[Edit]:
 def _alerts(a: Pathway, b: Pathway) -> Iterator[Edit]:
     before = {r.code: r for r in a.alerts}
     after = {r.code: r for r in b.alerts}
+    raw_a = {entry.get("code"): entry for entry in _raw(a, "alerts") or ()}
+    raw_b = {entry.get("code"): entry for entry in _raw(b, "alerts") or ()}
     for code, p, r in _pairs(before, after):
         if p is None:
             text = f"alert added: {code} ({r.level}), when {r.when.words()}: {_q(r.summary or r.message)}"
@@ -410,10 +412,8 @@ def _alerts(a: Pathway, b: Pathway) -> Iterator[Edit]:
                 ),
             ],
         )
-        raw = {entry.get("code"): entry for entry in _raw(a, "alerts") or ()}
-        raw_new = {entry.get("code"): entry for entry in _raw(b, "alerts") or ()}
         yield from _unnamed(
-            "alert", code, f"alert {code}", raw.get(code), raw_new.get(code), NAMED["alert"]
+            "alert", code, f"alert {code}", raw_a.get(code), raw_b.get(code), NAMED["alert"]
         )
 
 
@@ -580,9 +580,10 @@ def _raw_nodes(p: Pathway) -> dict[str, Mapping[str, Any]]:
     return found
 
 
-def _option_key(option: Mapping[str, Any]) -> str:
-    members = option.get("therapies") or [option.get("therapy")]
-    return "+".join(str(m) for m in members)
+def _option_key(option: Mapping[str, Any], order: Mapping[str, int]) -> str:
+    """As ``OptionSpec.key`` names the compiled option: its therapies in catalogue order."""
+    members = [str(m) for m in option.get("therapies") or [option.get("therapy")]]
+    return "+".join(sorted(members, key=lambda t: order.get(t, len(order))))
 
 
 def _unnamed_node(
@@ -596,8 +597,8 @@ def _unnamed_node(
         return
     yield from _unnamed("node", nid, label, old, new, NAMED["node"], nid)
     options = (
-        {_option_key(o): o for o in old.get("options") or ()},
-        {_option_key(o): o for o in new.get("options") or ()},
+        {_option_key(o, b.catalogue_order): o for o in old.get("options") or ()},
+        {_option_key(o, b.catalogue_order): o for o in new.get("options") or ()},
     )
     for key, x, z in _pairs(*options):
         names = " + ".join(b.name_of(t) if t in b.therapies else t for t in key.split("+"))

@@ -34,6 +34,18 @@ def _alert(data: Data, code: str) -> Data:
     return next(a for a in data["alerts"] if a["code"] == code)
 
 
+def _ibm_alert(data: Data) -> Data:
+    return _alert(data, "inclusion_body_myositis")
+
+
+def _ibm_fact(data: Data) -> Data:
+    return data["facts"]["ibm"]
+
+
+def _skin_node(data: Data) -> Data:
+    return _node(data, "refractory_skin")
+
+
 def _ritux(data: Data) -> Data:
     return data["therapies"]["rituximab"]
 
@@ -152,56 +164,56 @@ MUTATIONS: dict[tuple[str, str], tuple[Callable[[Data], None], str]] = {
         "methotrexate.",
     ),
     ("alert", "code"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "code", "zz_test"),
+        _set(_ibm_alert, "code", "zz_test"),
         "zz_test",
     ),
     ("alert", "level"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "level", "warning"),
+        _set(_ibm_alert, "level", "warning"),
         "inclusion_body_myositis",
     ),
     ("alert", "when"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "when", OTHER),
+        _set(_ibm_alert, "when", OTHER),
         "inclusion_body_myositis",
     ),
     ("alert", "message"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "message", "edited"),
+        _set(_ibm_alert, "message", "edited"),
         "inclusion_body_myositis",
     ),
     ("alert", "references"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "references", ["sp0173"]),
+        _set(_ibm_alert, "references", ["sp0173"]),
         "inclusion_body_myositis",
     ),
     ("alert", "details"): (
         _set(
-            lambda d: _alert(d, "inclusion_body_myositis"),
+            _ibm_alert,
             "details",
             [{"when": WHEN, "text": "edited"}],
         ),
         "inclusion_body_myositis",
     ),
     ("alert", "yields_to_critical"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "yields_to_critical", True),
+        _set(_ibm_alert, "yields_to_critical", True),
         "inclusion_body_myositis",
     ),
     ("alert", "check_if_unknown"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "check_if_unknown", "edited"),
+        _set(_ibm_alert, "check_if_unknown", "edited"),
         "inclusion_body_myositis",
     ),
     ("alert", "summary"): (
-        _set(lambda d: _alert(d, "inclusion_body_myositis"), "summary", "edited"),
+        _set(_ibm_alert, "summary", "edited"),
         "inclusion_body_myositis",
     ),
-    ("fact", "title"): (_set(lambda d: d["facts"]["ibm"], "title", "edited"), "ibm"),
-    ("fact", "description"): (_set(lambda d: d["facts"]["ibm"], "description", "edited"), "ibm"),
-    ("fact", "when"): (_set(lambda d: d["facts"]["ibm"], "when", WHEN), "ibm"),
-    ("node", "id"): (_set(lambda d: _node(d, "refractory_skin"), "id", "zz_test"), "zz_test"),
+    ("fact", "title"): (_set(_ibm_fact, "title", "edited"), "ibm"),
+    ("fact", "description"): (_set(_ibm_fact, "description", "edited"), "ibm"),
+    ("fact", "when"): (_set(_ibm_fact, "when", WHEN), "ibm"),
+    ("node", "id"): (_set(_skin_node, "id", "zz_test"), "zz_test"),
     ("node", "title"): (_ibm_title, "ibm"),
     ("node", "when"): (
-        _set(lambda d: _node(d, "refractory_skin"), "when", WHEN),
+        _set(_skin_node, "when", WHEN),
         "refractory_skin",
     ),
     ("node", "options"): (
-        _edit(lambda d: _node(d, "refractory_skin"), "options", lambda v: v[1:]),
+        _edit(_skin_node, "options", lambda v: v[1:]),
         "refractory_skin",
     ),
     ("node", "caps"): (_set(lambda d: _node(d, "ibm"), "caps", []), "ibm"),
@@ -281,3 +293,17 @@ def test_an_alias_added_is_named_in_words() -> None:
     (edit,) = [e for e in edits(BASE, edited) if e.section != "metadata"]
     assert edit.text == "Rituximab: aliases added zz-test"
     assert (edit.section, edit.subject, edit.field) == ("therapy", "rituximab", "aliases")
+
+
+def test_an_option_is_named_by_its_key_in_catalogue_order_whatever_the_yaml_order() -> None:
+    data = copy.deepcopy(BASE.data)
+    option = next(
+        o for o in _node(data, "initial_juvenile")["options"] if len(o.get("therapies", ())) == 2
+    )
+    key = "+".join(option["therapies"])
+    option["therapies"].reverse()  # written the other way round: the same option
+    option["caveats"] = ["edited"]
+    edited, _ = compile_pathway(data, "edited.yaml")
+    assert edited is not None
+    (edit,) = [e for e in edits(BASE, edited) if e.section != "metadata"]
+    assert (edit.subject, edit.field) == (f"initial_juvenile/{key}", "caveats")
